@@ -1,0 +1,55 @@
+# SO8T Safe Agent — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The local CPU wheel. GPU users: make setup TORCH_SPEC='torch==2.13.0' TORCH_INDEX='--index-url <cuda index>'
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+STAMP := $(VENV)/.so8t-installed
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-fast lint model db browser openapi clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install $(TORCH_INDEX) "$(TORCH_SPEC)"
+	$(BIN)/pip install -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) model db  ## venv + packages + default model + database (idempotent)
+
+model: $(STAMP)  ## assemble and convert the default model under var/models (first time ~1 min)
+	$(BIN)/so8t prepare-model
+
+db: $(STAMP)  ## alembic upgrade head on the configured database (SQLite under ./var by default)
+	$(BIN)/so8t db upgrade
+
+run: setup  ## set everything up, then serve UI + API on http://127.0.0.1:7860
+	$(BIN)/so8t serve --no-migrate
+
+browser:  ## Debian's Chromium for the browser tests (installs with apt when missing and run as root)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
+	  else echo "Chromium is missing: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; exit 1; fi; \
+	fi
+
+lint: $(STAMP)  ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy app model training review db
+
+test: setup browser lint  ## set up if needed, then run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)  ## unit + integration tests without the real model, browser or PostgreSQL
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
+
+openapi: $(STAMP)  ## regenerate docs/openapi.json
+	$(BIN)/so8t openapi --out docs/openapi.json
+
+clean:  ## remove the venv and local state (database, converted models, caches)
+	rm -rf $(VENV) var

@@ -1,0 +1,203 @@
+"""The road one request travels: validate -> one prefill -> policy -> answer | refusal | case -> record.
+
+``Agent.run_stream`` yields the decision as soon as it is known, then answer deltas (ALLOW only), then
+the final result after the decision row, the audit event and any case are committed together. If the
+model path fails, the decision fails closed to ESCALATE; if the database fails, nothing is delivered
+(``RecordingError``), so no answer ever reaches a user without its audit record.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.model_loader import LoadedModel
+from app.settings import Settings
+from app.validation import InputError, clean_input
+from model.labels import Decision
+from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
+from model.runtime import GenerationConfig, Prefill, PromptTooLongError
+from review.audit import AuditChainError
+from review.records import NewDecision, record_decision
+
+log = logging.getLogger(__name__)
+
+
+class RecordingError(RuntimeError):
+    """The decision could not be written to the database; the request was not answered."""
+
+
+class AgentResult(BaseModel):
+    decision: Literal["ALLOW", "REFUSE", "ESCALATE"]
+    rationale: str
+    confidence: float
+    safety_probs: dict[str, float]
+    task_response: str | None
+    human_required: bool
+    case_id: int | None
+    request_id: str
+    timestamp: str
+    model_version: str
+    policy_version: str
+    reason_code: str
+    flags: list[str]
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    kind: Literal["decision", "delta", "done"]
+    decision: PolicyDecision | None = None
+    text: str = ""
+    result: AgentResult | None = None
+
+
+@dataclass
+class Agent:
+    settings: Settings
+    policy: PolicyConfig
+    sessions: sessionmaker[Session]
+    model: LoadedModel | None  # None when the model failed to load: every request fails closed
+    model_error: str | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def model_version(self) -> str:
+        return self.model.model_version if self.model else "unavailable"
+
+    def run(
+        self, context: str, user_request: str, *, user: str = "anonymous", role: str = "employee"
+    ) -> AgentResult:
+        for event in self.run_stream(context, user_request, user=user, role=role):
+            if event.result is not None:
+                return event.result
+        raise AssertionError("run_stream ended without a result")  # pragma: no cover
+
+    def run_stream(
+        self, context: str | None, user_request: str, *, user: str = "anonymous", role: str = "employee"
+    ) -> Iterator[StreamEvent]:
+        clean = clean_input(
+            context,
+            user_request,
+            max_request_chars=self.settings.max_request_chars,
+            max_context_chars=self.settings.max_context_chars,
+        )
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        lang = detect_lang(clean.user_request)
+        probs, prefill, error = self._judge(clean.context, clean.user_request)
+        verdict = (
+            error_decision(self.policy, error, lang=lang) if error else decide(probs, self.policy, lang=lang)
+        )
+        yield StreamEvent(kind="decision", decision=verdict)
+
+        answer: str | None = None
+        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
+            parts: list[str] = []
+            try:
+                for delta in self.model.runtime.stream(prefill, self._generation()):
+                    parts.append(delta)
+                    yield StreamEvent(kind="delta", text=delta)
+                answer = "".join(parts)
+            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
+                log.exception("generation failed for %s", request_id)
+                error = f"generation failed: {type(exc).__name__}: {exc}"
+                verdict = error_decision(self.policy, error, lang=lang)
+                yield StreamEvent(kind="decision", decision=verdict)
+
+        now = self.clock()
+        new = NewDecision(
+            request_id=request_id,
+            user_name=user,
+            user_role=role,
+            context=clean.context,
+            request_text=clean.user_request,
+            decision=verdict.decision.value,
+            reason_code=verdict.reason_code,
+            confidence=verdict.confidence,
+            probabilities={d.value: p for d, p in probs.items()},
+            rationale=verdict.rationale,
+            task_response=answer,
+            model_version=self.model_version,
+            policy_version=self.policy.version,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            flags=list(clean.flags),
+            error=error,
+        )
+        recorded = self._record(new, now)
+        yield StreamEvent(
+            kind="done",
+            decision=verdict,
+            result=AgentResult(
+                decision=new.decision,  # type: ignore[arg-type]
+                rationale=new.rationale,
+                confidence=new.confidence,
+                safety_probs=new.probabilities,
+                task_response=answer,
+                human_required=verdict.decision is Decision.ESCALATE,
+                case_id=recorded,
+                request_id=request_id,
+                timestamp=now.isoformat(),
+                model_version=new.model_version,
+                policy_version=new.policy_version,
+                reason_code=new.reason_code,
+                flags=new.flags,
+                latency_ms=round(new.latency_ms, 1),
+            ),
+        )
+
+    def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
+        empty = {d: 0.0 for d in Decision}
+        if self.model is None:
+            return empty, None, f"model not loaded: {self.model_error or 'unknown error'}"
+        try:
+            prefill = self.model.runtime.prefill(context, request)
+        except PromptTooLongError as exc:
+            raise InputError(f"the request is too long for the model: {exc}") from exc
+        except Exception as exc:  # any model failure fails closed (ESCALATE), never a silent ALLOW
+            log.exception("safety prefill failed")
+            return empty, None, f"{type(exc).__name__}: {exc}"
+        return prefill.probs, prefill, None
+
+    def _generation(self) -> GenerationConfig:
+        return GenerationConfig(
+            max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
+        )
+
+    def _record(self, new: NewDecision, now: datetime) -> int | None:
+        try:
+            with self.sessions.begin() as session:
+                recorded = record_decision(
+                    session=session,
+                    new=new,
+                    now=now,
+                    case_sla=timedelta(minutes=self.settings.case_sla_minutes),
+                )
+        except (SQLAlchemyError, AuditChainError) as exc:
+            log.exception("could not record decision %s", new.request_id)
+            raise RecordingError(
+                "the decision could not be recorded, so the request was not answered; please try again later"
+            ) from exc
+        return recorded.case_id
+
+
+@functools.cache
+def _default_agent() -> Agent:
+    from app.services import build_services
+
+    return build_services(Settings()).agent
+
+
+def run_agent(context: str, user_request: str) -> dict[str, object]:
+    """The seed's entry point: decide (and answer on ALLOW) with the configured default agent."""
+    return _default_agent().run(context, user_request, user="python-api").model_dump()

@@ -1,0 +1,139 @@
+"""``so8t`` command line: thin wrappers that parse, call a service, and print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.settings import Settings
+
+EPILOG = "Configuration comes from SO8T_* environment variables or a .env file (see README)."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="so8t", description="SO8T Safe Agent", epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate the database, load the model and serve UI + API")
+    serve.add_argument("--host", help="bind address (default: settings, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: settings, 7860)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not run `db upgrade` first")
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="migrate to the latest schema (alembic upgrade)")
+    up.add_argument("--revision", default="head")
+    db_sub.add_parser("current", help="print the current schema revision")
+
+    ask = sub.add_parser("ask", help="decide (and answer on ALLOW) one request; prints the result as JSON")
+    ask.add_argument("text", help="the request, e.g. 'Draft an email to my team'")
+    ask.add_argument("--context", default="", help="optional context (the system turn)")
+    ask.add_argument("--user", default="cli", help="recorded as the requesting user (default: cli)")
+
+    sub.add_parser("prepare-model", help="assemble and convert the default model under var/models (once)")
+
+    oapi = sub.add_parser("openapi", help="write the REST API's OpenAPI schema")
+    oapi.add_argument("--out", type=Path, default=Path("docs/openapi.json"))
+
+    from training.cli import add_train_head_parser
+
+    add_train_head_parser(sub)
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    from app.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        return int(_dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command == "db":
+        from app import dbctl
+        from db.engine import make_engine
+
+        engine = make_engine(settings.database_url)
+        if args.db_command == "upgrade":
+            dbctl.upgrade(engine, args.revision)
+        print(dbctl.current(engine) or "(empty database)")
+        return 0
+    if args.command == "ask":
+        return _ask(args, settings)
+    if args.command == "prepare-model":
+        from app.model_loader import resolve_base
+
+        print(resolve_base(settings))
+        return 0
+    if args.command == "openapi":
+        return _openapi(args.out, settings)
+    if args.command == "train-head":
+        from training.cli import run_train_head
+
+        return run_train_head(args)
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app import dbctl
+    from app.main import create_app
+    from app.services import build_services
+
+    services = build_services(settings)
+    if not args.no_migrate:
+        dbctl.upgrade(services.engine)
+    host, port = args.host or settings.host, args.port or settings.port
+    app = create_app(services=services)
+    print(
+        f"SO8T Safe Agent is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)",
+        flush=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from app.agent import RecordingError
+    from app.services import build_services
+    from app.validation import InputError
+
+    services = build_services(settings)
+    try:
+        result = services.agent.run(args.context, args.text, user=args.user, role="employee")
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RecordingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    print(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def openapi_schema(settings: Settings) -> dict[str, object]:
+    from app.main import create_api
+    from app.services import build_services
+
+    return create_api(build_services(settings, load=False)).openapi()
+
+
+def _openapi(out: Path, settings: Settings) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(openapi_schema(settings), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The FastAPI app factory with the Gradio UI mounted at ``/``."""
+
+from __future__ import annotations
+
+import gradio as gr
+from fastapi import FastAPI
+
+from app.api import build_router, install_error_handlers
+from app.services import Services, build_services
+from app.settings import Settings
+from app.ui import build_ui
+
+API_DESCRIPTION = (
+    "SO8T Safe Agent: every request gets a safety decision (ALLOW / REFUSE / ESCALATE) from one model pass; "
+    "only ALLOW is answered; ESCALATE opens a human review case. Every decision is audited."
+)
+
+
+def create_api(services: Services) -> FastAPI:
+    """The REST API alone (what docs/openapi.json describes)."""
+    api = FastAPI(title="SO8T Safe Agent", version="0.1.0", description=API_DESCRIPTION)
+    api.include_router(build_router(services))
+    install_error_handlers(api)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    services = services or build_services(settings or Settings())
+    api = create_api(services)
+    api.state.services = services
+    return gr.mount_gradio_app(api, build_ui(services), path="/")

@@ -1,0 +1,63 @@
+"""All configuration in one pydantic-settings object (env prefix ``SO8T_``, optional ``.env``).
+
+Built once in ``main()`` / ``create_app()`` and passed down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SO8T_", env_file=".env", extra="ignore", frozen=True)
+
+    # storage
+    database_url: str = Field("sqlite:///./var/so8t.db", description="SQLAlchemy URL (SQLite or PostgreSQL)")
+    var_dir: Path = Field(Path("var"), description="Local state: SQLite file, converted models, caches")
+
+    # model
+    model_name_or_path: str = Field(
+        "default",
+        description="'default' (the shipped Qwen2.5-Coder-0.5B-Instruct), a local folder, or a hub id",
+    )
+    head_dir: Path | None = Field(None, description="Safety head folder; default: the committed head")
+    model_dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    model_device: str = "cpu"
+    load_in_4bit: bool = Field(False, description="NF4 quantisation via bitsandbytes (CUDA only)")
+    local_files_only: bool = Field(True, description="Never contact a model hub (set false to download)")
+    max_new_tokens: int = Field(256, ge=1, le=4096)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+
+    # decision policy (None = the value in model/policy.yaml)
+    allow_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    refuse_threshold: float | None = Field(None, ge=0.0, le=1.0)
+
+    # input limits
+    max_request_chars: int = Field(4000, ge=1)
+    max_context_chars: int = Field(4000, ge=0)
+    max_prompt_tokens: int = Field(2048, ge=16)
+
+    # review desk
+    case_sla_minutes: int = Field(240, ge=1, description="Time a reviewer has to decide a case")
+
+    # server and logs
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return upper
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"

@@ -1,0 +1,47 @@
+"""Input checks at the edge, shared by the API, the UI and the CLI."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# Control and invisible format characters that have no place in a request (tab and newline are kept).
+_KEEP = {"\n", "\t"}
+
+
+class InputError(ValueError):
+    """The request cannot be processed as given; the message is safe to show to the user."""
+
+
+@dataclass(frozen=True)
+class CleanInput:
+    context: str
+    user_request: str
+    flags: tuple[str, ...]
+
+
+def _clean(text: str) -> tuple[str, bool]:
+    normal = unicodedata.normalize("NFKC", text)
+    kept = "".join(ch for ch in normal if ch in _KEEP or unicodedata.category(ch) not in {"Cc", "Cf"})
+    return kept.strip(), kept != normal
+
+
+def clean_input(
+    context: object, user_request: object, *, max_request_chars: int, max_context_chars: int
+) -> CleanInput:
+    if not isinstance(user_request, str):
+        raise InputError("user_request must be text")
+    if context is None:
+        context = ""
+    if not isinstance(context, str):
+        raise InputError("context must be text")
+    request, req_stripped = _clean(user_request)
+    ctx, ctx_stripped = _clean(context)
+    if not request:
+        raise InputError("the request is empty: type a question or task")
+    if len(request) > max_request_chars:
+        raise InputError(f"the request is {len(request)} characters; the limit is {max_request_chars}")
+    if len(ctx) > max_context_chars:
+        raise InputError(f"the context is {len(ctx)} characters; the limit is {max_context_chars}")
+    flags = ("invisible_characters_removed",) if (req_stripped or ctx_stripped) else ()
+    return CleanInput(context=ctx, user_request=request, flags=flags)

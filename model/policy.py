@@ -1,0 +1,104 @@
+"""Decision policy: calibrated safety probabilities -> ALLOW / REFUSE / ESCALATE, failing closed.
+
+Kept apart from the network so thresholds can change without retraining. Rules, in order:
+1. p(REFUSE) >= refuse threshold            -> REFUSE
+2. the most likely class is ESCALATE        -> ESCALATE
+3. most likely is ALLOW but p(ALLOW) < allow threshold -> ESCALATE (low-confidence allow)
+4. most likely is ALLOW                     -> ALLOW
+5. otherwise (REFUSE most likely, under its threshold) -> ESCALATE
+Any error on the model path is turned into ESCALATE by :func:`error_decision` — never a silent ALLOW.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from model.labels import Decision
+
+_JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    version: str
+    allow_threshold: float
+    refuse_threshold: float
+    rationales: dict[str, dict[str, str]]
+
+    def with_thresholds(self, *, allow: float | None, refuse: float | None) -> PolicyConfig:
+        return PolicyConfig(
+            version=self.version,
+            allow_threshold=self.allow_threshold if allow is None else allow,
+            refuse_threshold=self.refuse_threshold if refuse is None else refuse,
+            rationales=self.rationales,
+        )
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    decision: Decision
+    confidence: float  # probability of the decided class (for fail-closed paths: of the top class)
+    rationale: str
+    reason_code: str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | MODEL_ERROR
+
+
+def load_policy(text: str | None = None) -> PolicyConfig:
+    """Parse the policy file (the packaged ``model/policy.yaml`` by default)."""
+    raw: dict[str, Any] = yaml.safe_load(
+        text if text is not None else resources.files("model").joinpath("policy.yaml").read_text("utf-8")
+    )
+    return PolicyConfig(
+        version=str(raw["version"]),
+        allow_threshold=float(raw["thresholds"]["allow"]),
+        refuse_threshold=float(raw["thresholds"]["refuse"]),
+        rationales={k: dict(v) for k, v in raw["rationales"].items()},
+    )
+
+
+def detect_lang(text: str) -> str:
+    """'ja' when the text contains kana or kanji, else 'en' (good enough to pick a rationale language)."""
+    return "ja" if _JA_CHARS.search(text) else "en"
+
+
+def decide(probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en") -> PolicyDecision:
+    p_allow, p_refuse, p_esc = (probs[Decision.ALLOW], probs[Decision.REFUSE], probs[Decision.ESCALATE])
+    top = max(probs, key=lambda d: probs[d])
+    if p_refuse >= policy.refuse_threshold:
+        return _make(policy, Decision.REFUSE, p_refuse, "REFUSE", lang)
+    if top is Decision.ESCALATE:
+        return _make(policy, Decision.ESCALATE, p_esc, "ESCALATE", lang)
+    if top is Decision.ALLOW and p_allow < policy.allow_threshold:
+        return _make(
+            policy,
+            Decision.ESCALATE,
+            p_allow,
+            "LOW_CONFIDENCE_ALLOW",
+            lang,
+            p_allow=p_allow,
+            threshold=policy.allow_threshold,
+        )
+    if top is Decision.ALLOW:
+        return _make(policy, Decision.ALLOW, p_allow, "ALLOW", lang)
+    return _make(policy, Decision.ESCALATE, max(p_refuse, p_esc), "ESCALATE", lang)
+
+
+def error_decision(policy: PolicyConfig, error: str, *, lang: str = "en") -> PolicyDecision:
+    """The fail-closed decision when the model path raised."""
+    return _make(policy, Decision.ESCALATE, 0.0, "MODEL_ERROR", lang, error=error)
+
+
+def _make(
+    policy: PolicyConfig, decision: Decision, confidence: float, code: str, lang: str, **extra: Any
+) -> PolicyDecision:
+    template = policy.rationales[code].get(lang) or policy.rationales[code]["en"]
+    return PolicyDecision(
+        decision=decision,
+        confidence=float(confidence),
+        rationale=template.format(confidence=confidence, **extra),
+        reason_code=code,
+    )

@@ -1,0 +1,31 @@
+"""Chat-templated prompts: ``context`` becomes the system turn, the request the user turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+DEFAULT_SYSTEM = "You are SO8T Safe Agent, a careful assistant for company staff. Answer concisely."
+
+
+def render_prompt(tokenizer: Any, context: str, user_request: str) -> str:
+    messages = [
+        {"role": "system", "content": context.strip() or DEFAULT_SYSTEM},
+        {"role": "user", "content": user_request},
+    ]
+    text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return text
+
+
+def encode_prompts(tokenizer: Any, pairs: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
+    """Tokenise (context, request) pairs into a left-padded batch: input_ids and attention_mask."""
+    texts = [render_prompt(tokenizer, c, r) for c, r in pairs]
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
+def count_prompt_tokens(tokenizer: Any, context: str, user_request: str) -> int:
+    return len(
+        tokenizer(render_prompt(tokenizer, context, user_request), add_special_tokens=False)["input_ids"]
+    )

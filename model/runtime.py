@@ -1,0 +1,150 @@
+"""Dual-head inference: one prefill feeds SafetyHeadB, and TaskHeadA continues from its KV cache.
+
+``prefill`` runs the chat-templated prompt through the LM once (``use_cache=True``), pools the hidden
+state of the last prompt token at the head's layer and returns the safety probabilities together
+with the cache and the next-token logits. Only when the caller decides ALLOW does ``stream`` decode,
+starting from those logits and that cache — the prompt is never run through the model a second time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from model.head import SafetyHead, pool_last_token
+from model.labels import LABELS, Decision
+from model.prompt import encode_prompts
+
+
+class PromptTooLongError(ValueError):
+    """The templated prompt has more tokens than the runtime accepts."""
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    max_new_tokens: int = 256
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+
+
+@dataclass
+class Prefill:
+    input_ids: torch.Tensor  # (1, seq)
+    attention_mask: torch.Tensor  # (1, seq)
+    cache: Any  # the LM's KV cache after the prompt
+    next_logits: torch.Tensor  # (1, vocab) logits for the first answer token
+    probs: dict[Decision, float]
+
+    @property
+    def prompt_tokens(self) -> int:
+        return int(self.attention_mask.sum())
+
+
+class DualHeadRuntime:
+    """The LM (TaskHeadA) and the safety head (SafetyHeadB) sharing one prefill. Thread-safe."""
+
+    def __init__(self, lm: Any, tokenizer: Any, head: SafetyHead, *, max_prompt_tokens: int = 2048) -> None:
+        self.lm = lm
+        self.tokenizer = tokenizer
+        self.head = head.eval()
+        self.max_prompt_tokens = max_prompt_tokens
+        self.lock = threading.RLock()  # one request on the model at a time (CPU-bound anyway)
+        self._eos = _eos_ids(lm, tokenizer)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.lm.parameters()).device
+
+    def _forward(self, batch: dict[str, torch.Tensor], *, use_cache: bool) -> tuple[Any, torch.Tensor]:
+        if batch["input_ids"].shape[1] > self.max_prompt_tokens:
+            raise PromptTooLongError(
+                f"prompt is {batch['input_ids'].shape[1]} tokens; the limit is {self.max_prompt_tokens}"
+            )
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        out = self.lm(**batch, use_cache=use_cache, output_hidden_states=True, logits_to_keep=1)
+        hidden = out.hidden_states[self.head.config.layer]  # (batch, seq, hidden)
+        pooled = pool_last_token(hidden, batch["attention_mask"])  # (batch, hidden)
+        return out, self.head.probs(pooled)  # probs: (batch, 3)
+
+    @torch.inference_mode()
+    def prefill(self, context: str, user_request: str) -> Prefill:
+        batch = encode_prompts(self.tokenizer, [(context, user_request)])
+        with self.lock:
+            out, probs = self._forward(batch, use_cache=True)
+        return Prefill(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            cache=out.cache,
+            next_logits=out.logits[:, -1, :],
+            probs=_as_dict(probs[0]),
+        )
+
+    @torch.inference_mode()
+    def judge_batch(self, pairs: list[tuple[str, str]]) -> list[dict[Decision, float]]:
+        """Safety probabilities for many prompts in one left-padded forward (no cache, no decoding)."""
+        if not pairs:
+            return []
+        batch = encode_prompts(self.tokenizer, pairs)
+        with self.lock:
+            _, probs = self._forward(batch, use_cache=False)
+        return [_as_dict(row) for row in probs]
+
+    @torch.inference_mode()
+    def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]:
+        """Yield the answer as text deltas, continuing from the prefill's cache and logits."""
+        with self.lock:
+            logits, cache = prefill.next_logits, prefill.cache
+            mask = prefill.attention_mask.to(self.device)
+            ids: list[int] = []
+            emitted = ""
+            for _ in range(config.max_new_tokens):
+                token = _sample(logits, config)
+                if token in self._eos:
+                    break
+                ids.append(token)
+                text = self.tokenizer.decode(ids, skip_special_tokens=True)
+                if not text.endswith("\ufffd"):  # wait for a complete UTF-8 character
+                    yield text[len(emitted) :]
+                    emitted = text
+                if len(ids) == config.max_new_tokens:
+                    break  # no forward for a token we will not use
+                mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
+                step = torch.tensor([[token]], device=self.device)
+                out = self.lm(input_ids=step, attention_mask=mask, cache=cache, use_cache=True)
+                logits, cache = out.logits[:, -1, :], out.cache
+            final = self.tokenizer.decode(ids, skip_special_tokens=True)
+            if final != emitted:
+                yield final[len(emitted) :]
+
+    def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
+        return "".join(self.stream(prefill, config))
+
+
+def _as_dict(row: torch.Tensor) -> dict[Decision, float]:
+    return {label: float(row[i]) for i, label in enumerate(LABELS)}
+
+
+def _sample(logits: torch.Tensor, config: GenerationConfig) -> int:
+    if config.temperature <= 0:
+        return int(logits[0].argmax())
+    probs = torch.softmax(logits[0].float() / config.temperature, dim=-1)
+    if config.top_p < 1.0:
+        sorted_p, order = probs.sort(descending=True)
+        keep = sorted_p.cumsum(0) - sorted_p < config.top_p
+        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_p[keep])
+    return int(torch.multinomial(probs / probs.sum(), 1))
+
+
+def _eos_ids(lm: Any, tokenizer: Any) -> set[int]:
+    ids: set[int] = set()
+    gen_eos = getattr(getattr(lm, "generation_config", None), "eos_token_id", None)
+    for value in (gen_eos, tokenizer.eos_token_id):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(int(v) for v in value)
+    return ids

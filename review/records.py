@@ -1,0 +1,95 @@
+"""Recording a decision: the decision row, its audit event and (on ESCALATE) a case, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from db.models import DecisionRecord
+from review.audit import append_event
+from review.queue import enqueue
+
+
+@dataclass(frozen=True)
+class NewDecision:
+    request_id: str
+    user_name: str
+    user_role: str
+    context: str
+    request_text: str
+    decision: str
+    reason_code: str
+    confidence: float
+    probabilities: dict[str, float]
+    rationale: str
+    task_response: str | None
+    model_version: str
+    policy_version: str
+    latency_ms: float
+    flags: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    decision_id: int
+    case_id: int | None
+    audit_seq: int
+
+
+def record_decision(
+    *, session: Session, new: NewDecision, now: datetime, case_sla: timedelta
+) -> RecordedDecision:
+    """Write the decision, its audit event and any case (flushed; the caller commits)."""
+    row = DecisionRecord(
+        request_id=new.request_id,
+        user_name=new.user_name,
+        context=new.context,
+        request_text=new.request_text,
+        decision=new.decision,
+        reason_code=new.reason_code,
+        confidence=new.confidence,
+        probabilities=new.probabilities,
+        rationale=new.rationale,
+        task_response=new.task_response,
+        model_version=new.model_version,
+        policy_version=new.policy_version,
+        flags=list(new.flags),
+        error=new.error,
+        latency_ms=new.latency_ms,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    event = append_event(
+        session=session,
+        event_type="decision",
+        actor=new.user_name,
+        actor_role=new.user_role,
+        request_id=new.request_id,
+        payload={
+            "decision": new.decision,
+            "reason_code": new.reason_code,
+            "confidence": round(new.confidence, 6),
+            "probabilities": {k: round(v, 6) for k, v in sorted(new.probabilities.items())},
+            "rationale": new.rationale,
+            "model_version": new.model_version,
+            "policy_version": new.policy_version,
+            "input_sha256": _sha256(f"{new.context}\x00{new.request_text}"),
+            "response_sha256": _sha256(new.task_response) if new.task_response is not None else None,
+            "flags": list(new.flags),
+            "error": new.error,
+        },
+        now=now,
+    )
+    case_id = None
+    if new.decision == "ESCALATE":
+        case_id = enqueue(session=session, decision=row, now=now, sla=case_sla).id
+    return RecordedDecision(decision_id=row.id, case_id=case_id, audit_seq=event.seq)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

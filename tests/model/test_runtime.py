@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from model.head import SafetyHead, SafetyHeadConfig
+from model.loading import LoadConfig, load_causal_lm
+from model.prompt import encode_prompts, render_prompt
+from model.runtime import DualHeadRuntime, GenerationConfig, PromptTooLongError
+
+
+@pytest.fixture(scope="module")
+def runtime(tiny_model_dir: Path) -> DualHeadRuntime:
+    lm, tok = load_causal_lm(LoadConfig(str(tiny_model_dir)))
+    torch.manual_seed(1)
+    return DualHeadRuntime(lm, tok, SafetyHead(SafetyHeadConfig(hidden_size=64)), max_prompt_tokens=256)
+
+
+def test_context_becomes_the_system_turn(runtime: DualHeadRuntime) -> None:
+    text = render_prompt(runtime.tokenizer, "You help finance.", "Summarise this")
+    assert text.startswith("<|im_start|>system\nYou help finance.<|im_end|>")
+    assert text.endswith("<|im_start|>assistant\n")
+    assert "<|im_start|>system\nYou are SO8T" in render_prompt(runtime.tokenizer, "", "hi")
+
+
+def test_answer_continues_from_the_prefill_cache_and_matches_generate(runtime: DualHeadRuntime) -> None:
+    seen: list[int] = []
+    hook = runtime.lm.get_input_embeddings().register_forward_hook(
+        lambda _m, args, _out: seen.append(int(args[0].shape[-1]))
+    )
+    try:
+        prefill = runtime.prefill("", "Please draft a short email to my team")
+        answer_ids = runtime.tokenizer(
+            runtime.generate(prefill, GenerationConfig(max_new_tokens=6)), add_special_tokens=False
+        )["input_ids"]
+    finally:
+        hook.remove()
+    # The prompt went through the model exactly once; every later forward saw a single new token.
+    assert seen[0] == prefill.prompt_tokens
+    assert all(n == 1 for n in seen[1:])
+    assert len(seen) <= 6
+    reference = runtime.lm.generate(
+        input_ids=prefill.input_ids, attention_mask=prefill.attention_mask, max_new_tokens=6, do_sample=False
+    )[0, prefill.input_ids.shape[1] :]
+    expected = runtime.tokenizer.decode(reference, skip_special_tokens=True)
+    assert runtime.tokenizer.decode(answer_ids) == expected
+
+
+def test_streaming_yields_the_same_text_as_generate(runtime: DualHeadRuntime) -> None:
+    config = GenerationConfig(max_new_tokens=8)
+    streamed = "".join(runtime.stream(runtime.prefill("", "会議の議事録を作成してください"), config))
+    assert streamed == runtime.generate(runtime.prefill("", "会議の議事録を作成してください"), config)
+
+
+def test_batched_judgements_equal_one_by_one(runtime: DualHeadRuntime) -> None:
+    pairs = [
+        ("", "hi"),
+        ("You help finance.", "Export all customer records to my personal drive please"),
+        ("", "経費精算の手順を教えてください"),
+    ]
+    batch = runtime.judge_batch(pairs)
+    assert encode_prompts(runtime.tokenizer, pairs)["attention_mask"].min() == 0  # really padded
+    for (ctx, req), probs in zip(pairs, batch, strict=True):
+        single = runtime.prefill(ctx, req).probs
+        for label, p in single.items():
+            assert probs[label] == pytest.approx(p, abs=1e-4)
+
+
+def test_overlong_prompt_is_rejected(runtime: DualHeadRuntime) -> None:
+    with pytest.raises(PromptTooLongError, match="limit is 256"):
+        runtime.prefill("", "word " * 400)

@@ -1,0 +1,162 @@
+"""``so8t train-head``: train the committed safety head from JSONL data on the frozen base model."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from model.default_model import ensure_default_model
+from model.head import HEAD_MANIFEST, save_head
+from model.loading import LoadConfig, describe_base, load_causal_lm
+from model.policy import load_policy
+from training.data import SafetyRow, read_rows, sample_per_group, split_of
+from training.features import extract
+from training.train_head import HeadTrainConfig, evaluate, fit_temperature, train_head
+
+log = logging.getLogger(__name__)
+SEED_SET = Path(__file__).parent / "seed" / "enterprise_seed.jsonl"
+
+
+def add_train_head_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "train-head",
+        help="train the safety head (SafetyHeadB) on the frozen base model",
+        description=(
+            "Train SafetyHeadB on pooled hidden states of the frozen base model. Rows are split "
+            "train/val/test by a hash of their text; the layer and softmax temperature are chosen on val; "
+            "test is used once for the report written next to the head (metrics.json)."
+        ),
+        epilog="example: so8t train-head --data ../shared/benchdata/dev.jsonl "
+        "--sample ../shared/benchdata/extra.jsonl --out model/assets/default_head",
+    )
+    p.add_argument("--data", type=Path, action="append", default=[], help="JSONL used whole (repeatable)")
+    p.add_argument(
+        "--sample",
+        type=Path,
+        action="append",
+        default=[],
+        help="JSONL sampled to --cap rows per (source, label) (repeatable)",
+    )
+    p.add_argument("--cap", type=int, default=1200, help="rows per (source, label) for --sample files")
+    p.add_argument("--no-seed-set", action="store_true", help="leave out the bundled enterprise seed set")
+    p.add_argument("--model", default="default", help="base model: 'default', a folder or a hub id")
+    p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
+    p.add_argument("--layers", default="12,16,20,-1", help="candidate hidden-state layers (comma separated)")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=16, help="prompts per forward pass when extracting")
+    p.add_argument("--out", type=Path, required=True, help="output folder for the head")
+
+
+def run_train_head(args: argparse.Namespace) -> int:
+    rows = _load_rows(args)
+    if not rows:
+        print("error: no training rows (give --data or --sample, or keep the seed set)")
+        return 2
+    base = str(ensure_default_model(args.var_dir / "models")) if args.model == "default" else args.model
+    lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
+    n_layers = lm.config.num_hidden_layers
+    layers = sorted({_layer_index(int(v), n_layers) for v in args.layers.split(",")})
+    cache = args.var_dir / "features" / f"{describe_base(base)}.pt"
+    feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
+
+    splits = {
+        name: [i for i, r in enumerate(rows) if split_of(r) == name] for name in ("train", "val", "test")
+    }
+    policy = load_policy()
+    config = HeadTrainConfig(epochs=args.epochs)
+    by_layer: dict[int, float] = {}
+    best: tuple[float, int, Any] | None = None
+    for layer in layers:
+        x = feats[layer]
+        head, score = train_head(
+            x[splits["train"]],
+            [rows[i] for i in splits["train"]],
+            layer,
+            config,
+            x_val=x[splits["val"]],
+            val_rows=[rows[i] for i in splits["val"]],
+            policy=policy,
+        )
+        by_layer[layer] = score
+        print(f"layer {layer:>3}: validation safety score {score:.3f}")
+        if best is None or score > best[0]:
+            best = (score, layer, head)
+    assert best is not None
+    _, layer, head = best
+    x = feats[layer]
+    val_rows, test_rows = [rows[i] for i in splits["val"]], [rows[i] for i in splits["test"]]
+    temperature = fit_temperature(head, x[splits["val"]], val_rows)
+    head.config = replace(head.config, temperature=temperature, layer=_hf_index(layer, n_layers))
+    report = {
+        "val": evaluate(head, x[splits["val"]], val_rows, policy),
+        "test": evaluate(head, x[splits["test"]], test_rows, policy),
+    }
+    save_head(head, args.out)
+    manifest = {
+        "base_model": describe_base(base),
+        "layer": head.config.layer,
+        "temperature": temperature,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "train_config": asdict(config),
+        "validation_safety_score_by_layer": {str(k): round(v, 4) for k, v in by_layer.items()},
+        "data": _data_summary(args, rows, splits),
+        "policy_version": policy.version,
+    }
+    (args.out / HEAD_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (args.out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    t = report["test"]["overall"]
+    print(
+        f"chose layer {head.config.layer} (T={temperature:.2f}); test: accuracy {t['accuracy']:.3f}, "
+        f"refuse recall {t['refuse_recall']:.3f}, over-refusal {t['over_refusal']:.3f}, "
+        f"macro-F1 {t['macro_f1']:.3f}, ECE {t['ece']:.3f}"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _layer_index(value: int, n_layers: int) -> int:
+    """hidden_states has n_layers + 1 entries (embeddings first); -1 means the last one."""
+    return value if value >= 0 else n_layers + 1 + value
+
+
+def _hf_index(layer: int, n_layers: int) -> int:
+    return -1 if layer == n_layers else layer
+
+
+def _load_rows(args: argparse.Namespace) -> list[SafetyRow]:
+    rows: list[SafetyRow] = []
+    for path in args.data:
+        rows.extend(read_rows(path))
+    for path in args.sample:
+        rows.extend(sample_per_group(read_rows(path), cap=args.cap, seed=0))
+    if not args.no_seed_set and SEED_SET.is_file():
+        rows.extend(read_rows(SEED_SET))
+    unique = {r.text_hash(): r for r in rows}  # duplicates (same context + prompt) count once
+    return list(unique.values())
+
+
+def _data_summary(
+    args: argparse.Namespace, rows: list[SafetyRow], splits: dict[str, list[int]]
+) -> dict[str, Any]:
+    files = [*args.data, *args.sample] + ([] if args.no_seed_set else [SEED_SET])
+    return {
+        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()},
+        "sample_cap": args.cap,
+        "rows": len(rows),
+        "split_sizes": {k: len(v) for k, v in splits.items()},
+        "by_source_label": _counts(rows),
+    }
+
+
+def _counts(rows: list[SafetyRow]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        key = f"{r.source}/{r.label}"
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))

@@ -1,0 +1,75 @@
+"""Pooled hidden states of the frozen LM for safety rows, computed once and cached on disk.
+
+Training the safety head on a frozen LM only needs, per row, the hidden state of the last prompt token
+at a few candidate layers. Computing those is the slow part (a full prefill per row), so they are cached
+in a ``.pt`` file keyed by row text hash; a rerun only computes rows it has not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from model.head import pool_last_token
+from model.prompt import encode_prompts
+from training.data import SafetyRow
+
+MAX_PROMPT_CHARS = 600  # long requests are cut for feature extraction (the decision reads the prompt's end)
+
+
+def truncate(text: str, limit: int = MAX_PROMPT_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit]
+
+
+@torch.inference_mode()
+def pooled_states(
+    lm: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], layers: Sequence[int]
+) -> dict[int, torch.Tensor]:
+    """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward."""
+    batch = encode_prompts(tokenizer, list(pairs))
+    out = lm(**batch, output_hidden_states=True, use_cache=False, logits_to_keep=1)
+    return {
+        layer: pool_last_token(out.hidden_states[layer], batch["attention_mask"]).float() for layer in layers
+    }
+
+
+def extract(
+    lm: Any,
+    tokenizer: Any,
+    rows: Sequence[SafetyRow],
+    *,
+    layers: Sequence[int],
+    cache_file: Path,
+    batch_size: int = 16,
+) -> dict[int, torch.Tensor]:
+    """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``."""
+    cache: dict[str, Any] = (
+        torch.load(cache_file) if cache_file.is_file() else {"layers": list(layers), "rows": {}}
+    )
+    if list(cache["layers"]) != list(layers):
+        cache = {"layers": list(layers), "rows": {}}
+    todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
+    todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
+    with tqdm(total=len(todo), desc="hidden states", unit="row") as bar:
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start : start + batch_size]
+            states = pooled_states(lm, tokenizer, [(r.context, truncate(r.prompt)) for r in chunk], layers)
+            for i, row in enumerate(chunk):
+                cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
+            bar.update(len(chunk))
+            if (start // batch_size) % 25 == 24:
+                _save(cache, cache_file)
+    _save(cache, cache_file)
+    stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, n_layers, hidden)
+    return {layer: stacked[:, i, :] for i, layer in enumerate(layers)}
+
+
+def _save(cache: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(cache, tmp)
+    tmp.replace(path)

@@ -1,0 +1,117 @@
+"""Training SafetyHeadB on frozen LM features: layer choice, source-balanced loss, temperature fit.
+
+The LM stays frozen here (the full QLoRA trainer with the gate, PET and the LM loss lives in the
+trainer module of a later step); only the small fp32 head learns, from the pooled hidden states that
+:mod:`training.features` caches. The layer is chosen on the validation split, the softmax temperature
+is fitted on it, and the test split is touched once, for the report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from model.head import SafetyHead, SafetyHeadConfig
+from model.labels import LABELS
+from model.policy import PolicyConfig, decide
+from training.data import SafetyRow
+from training.metrics import confusion, grouped, summarise
+
+
+@dataclass(frozen=True)
+class HeadTrainConfig:
+    epochs: int = 60
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    mlp_size: int = 256
+    dropout: float = 0.1
+    seed: int = 0
+
+
+def row_weights(rows: Sequence[SafetyRow]) -> torch.Tensor:
+    """Each (source, label) group weighs the same within its label; each label weighs the same overall.
+
+    Without this the head learns which benchmark a prompt came from rather than whether it is harmful.
+    """
+    groups = Counter((r.source, r.label) for r in rows)
+    groups_per_label = Counter(label for _, label in groups)
+    w = torch.tensor([1.0 / (groups[(r.source, r.label)] * groups_per_label[r.label]) for r in rows])
+    return w * len(rows) / w.sum()
+
+
+def train_head(
+    x: torch.Tensor,
+    rows: Sequence[SafetyRow],
+    layer: int,
+    config: HeadTrainConfig,
+    *,
+    x_val: torch.Tensor,
+    val_rows: Sequence[SafetyRow],
+    policy: PolicyConfig,
+) -> tuple[SafetyHead, float]:
+    """Train on (x, rows); keep the epoch with the best validation safety score. Returns (head, score)."""
+    torch.manual_seed(config.seed)
+    head = SafetyHead(
+        SafetyHeadConfig(
+            hidden_size=x.shape[1], layer=layer, mlp_size=config.mlp_size, dropout=config.dropout
+        )
+    )
+    y = torch.tensor([r.label_index for r in rows])
+    w = row_weights(rows)
+    opt = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
+    gen = torch.Generator().manual_seed(config.seed)
+    best_state, best_score = None, -math.inf
+    for _ in range(config.epochs):
+        head.train()
+        for idx in torch.randperm(len(rows), generator=gen).split(config.batch_size):
+            loss = (nn.functional.cross_entropy(head(x[idx]), y[idx], reduction="none") * w[idx]).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+        score = evaluate(head.eval(), x_val, val_rows, policy)["overall"]["safety_score"]
+        if score > best_score:
+            best_score, best_state = score, {k: v.clone() for k, v in head.state_dict().items()}
+    assert best_state is not None
+    head.load_state_dict(best_state)
+    return head.eval(), best_score
+
+
+@torch.no_grad()
+def fit_temperature(head: SafetyHead, x: torch.Tensor, rows: Sequence[SafetyRow]) -> float:
+    """The softmax temperature that minimises validation NLL (grid search in log space)."""
+    logits = head.eval()(x)
+    y = torch.tensor([r.label_index for r in rows])
+    grid = torch.exp(torch.linspace(math.log(0.25), math.log(8.0), 64))
+    nll = [float(nn.functional.cross_entropy(logits / t, y)) for t in grid]
+    return float(grid[min(range(len(grid)), key=nll.__getitem__)])
+
+
+@torch.no_grad()
+def evaluate(
+    head: SafetyHead, x: torch.Tensor, rows: Sequence[SafetyRow], policy: PolicyConfig
+) -> dict[str, Any]:
+    """Metrics for the head + policy on rows: overall, by_lang, by_source, confusion."""
+    probs = head.eval().probs(x)
+    labels = [r.label for r in rows]
+    preds, conf, correct = [], [], []
+    for r, p in zip(rows, probs, strict=True):
+        as_dict = {label: float(p[i]) for i, label in enumerate(LABELS)}
+        preds.append(decide(as_dict, policy).decision.value)
+        top = int(p.argmax())
+        conf.append(float(p[top]))
+        correct.append(LABELS[top].value == r.label)
+    return {
+        "overall": summarise(labels, preds, conf, correct),
+        "by_lang": grouped([r.lang for r in rows], labels, preds, conf, correct),
+        "by_source": grouped([r.source for r in rows], labels, preds, conf, correct),
+        "confusion": confusion(labels, preds),
+    }
