@@ -193,9 +193,13 @@ class Agent:
 
 @functools.cache
 def _default_agent() -> Agent:
+    """Built on first use from the environment's settings; migrates the database like `so8t serve`."""
+    from app import dbctl
     from app.services import build_services
 
-    return build_services(Settings()).agent
+    services = build_services(Settings())
+    dbctl.upgrade(services.engine)
+    return services.agent
 
 
 def run_agent(context: str, user_request: str) -> dict[str, object]:

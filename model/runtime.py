@@ -52,7 +52,7 @@ class DualHeadRuntime:
         self.tokenizer = tokenizer
         self.head = head.eval()
         self.max_prompt_tokens = max_prompt_tokens
-        self.lock = threading.RLock()  # one request on the model at a time (CPU-bound anyway)
+        self.lock = threading.Lock()  # one forward on the model at a time (CPU-bound anyway)
         self._eos = _eos_ids(lm, tokenizer)
 
     @property
@@ -95,30 +95,34 @@ class DualHeadRuntime:
 
     @torch.inference_mode()
     def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]:
-        """Yield the answer as text deltas, continuing from the prefill's cache and logits."""
-        with self.lock:
-            logits, cache = prefill.next_logits, prefill.cache
-            mask = prefill.attention_mask.to(self.device)
-            ids: list[int] = []
-            emitted = ""
-            for _ in range(config.max_new_tokens):
-                token = _sample(logits, config)
-                if token in self._eos:
-                    break
-                ids.append(token)
-                text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                if not text.endswith("\ufffd"):  # wait for a complete UTF-8 character
-                    yield text[len(emitted) :]
-                    emitted = text
-                if len(ids) == config.max_new_tokens:
-                    break  # no forward for a token we will not use
-                mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
-                step = torch.tensor([[token]], device=self.device)
+        """Yield the answer as text deltas, continuing from the prefill's cache and logits.
+
+        The lock is held for each forward step only, never across a ``yield``: web servers resume
+        generators on whatever thread is free, and the cache belongs to this request alone.
+        """
+        logits, cache = prefill.next_logits, prefill.cache
+        mask = prefill.attention_mask.to(self.device)
+        ids: list[int] = []
+        emitted = ""
+        for _ in range(config.max_new_tokens):
+            token = _sample(logits, config)
+            if token in self._eos:
+                break
+            ids.append(token)
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            if not text.endswith("\ufffd"):  # wait for a complete UTF-8 character
+                yield text[len(emitted) :]
+                emitted = text
+            if len(ids) == config.max_new_tokens:
+                break  # no forward for a token we will not use
+            mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
+            step = torch.tensor([[token]], device=self.device)
+            with self.lock:
                 out = self.lm(input_ids=step, attention_mask=mask, cache=cache, use_cache=True)
-                logits, cache = out.logits[:, -1, :], out.cache
-            final = self.tokenizer.decode(ids, skip_special_tokens=True)
-            if final != emitted:
-                yield final[len(emitted) :]
+            logits, cache = out.logits[:, -1, :], out.cache
+        final = self.tokenizer.decode(ids, skip_special_tokens=True)
+        if final != emitted:
+            yield final[len(emitted) :]
 
     def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
         return "".join(self.stream(prefill, config))

@@ -88,7 +88,7 @@ def build_chat_tab(agent: Agent) -> None:
 
 def _final_text(decision: str, response: str | None, rationale: str, case_id: int | None) -> str:
     if decision == "ALLOW":
-        return response or "_(the model returned an empty answer)_"
+        return response if response and response.strip() else "_(the model returned an empty answer)_"
     if decision == "REFUSE":
         return f"**Refused / お断りしました.** {rationale}"
     return (

@@ -71,3 +71,22 @@ def test_batched_judgements_equal_one_by_one(runtime: DualHeadRuntime) -> None:
 def test_overlong_prompt_is_rejected(runtime: DualHeadRuntime) -> None:
     with pytest.raises(PromptTooLongError, match="limit is 256"):
         runtime.prefill("", "word " * 400)
+
+
+def test_streams_can_be_resumed_on_other_threads_and_interleaved(runtime: DualHeadRuntime) -> None:
+    """Web servers resume generators on any free thread; two answers may be in flight at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = GenerationConfig(max_new_tokens=5)
+    expected = runtime.generate(runtime.prefill("", "Please draft a short email"), config)
+    first = runtime.stream(runtime.prefill("", "Please draft a short email"), config)
+    second = runtime.stream(runtime.prefill("", "Please draft a short email"), config)
+    parts: dict[int, list[str]] = {0: [], 1: []}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for step in range(12):
+            which, gen = (0, first) if step % 2 == 0 else (1, second)
+            chunk = pool.submit(next, gen, None).result(timeout=30)
+            if chunk is not None:
+                parts[which].append(chunk)
+    assert "".join(parts[0]) == expected == "".join(parts[1])
+    runtime.prefill("", "the lock is free again")  # would hang if a step had leaked the lock

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from model.head import load_head
+from training.data import DataError, SafetyRow, read_rows, split_of
+from training.metrics import confusion, ece, summarise
+from training.train_head import row_weights
+
+SEED = Path(__file__).resolve().parents[2] / "training" / "seed" / "enterprise_seed.jsonl"
+
+
+def test_read_rows_accepts_the_benchdata_schema_and_rejects_bad_rows(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(
+        '{"id": "a", "prompt": "hi", "label": "allow", "lang": "en", "source": "s"}\n\n'
+        '{"user_request": "やあ", "label": "ESCALATE", "lang": "ja", "context": "c"}\n',
+        encoding="utf-8",
+    )
+    rows = read_rows(good)
+    assert [(r.prompt, r.label, r.context) for r in rows] == [("hi", "ALLOW", ""), ("やあ", "ESCALATE", "c")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "x", "label": "MAYBE"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.jsonl:1: label 'MAYBE'"):
+        read_rows(bad)
+    with pytest.raises(DataError, match="no such file"):
+        read_rows(tmp_path / "missing.jsonl")
+
+
+def test_split_is_deterministic_and_by_text() -> None:
+    a = SafetyRow(id="1", prompt="same text", label="ALLOW", lang="en", source="x")
+    b = SafetyRow(id="2", prompt="same text", label="ALLOW", lang="en", source="y")
+    assert split_of(a) == split_of(b)
+    shares = [
+        split_of(SafetyRow(id=str(i), prompt=f"p{i}", label="ALLOW", lang="en", source="s"))
+        for i in range(2000)
+    ]
+    assert 0.10 < shares.count("test") / 2000 < 0.20 and 0.05 < shares.count("val") / 2000 < 0.15
+
+
+def test_row_weights_balance_sources_within_a_label() -> None:
+    rows = [SafetyRow(id=str(i), prompt=str(i), label="ALLOW", lang="en", source="big") for i in range(90)]
+    rows += [
+        SafetyRow(id=f"s{i}", prompt=f"s{i}", label="ALLOW", lang="en", source="small") for i in range(10)
+    ]
+    w = row_weights(rows)
+    assert float(w[:90].sum()) == pytest.approx(float(w[90:].sum()))
+
+
+def test_metrics_on_a_known_confusion() -> None:
+    labels = ["ALLOW", "ALLOW", "REFUSE", "REFUSE", "ESCALATE"]
+    preds = ["ALLOW", "ESCALATE", "REFUSE", "ALLOW", "ESCALATE"]
+    m = summarise(labels, preds, [0.9] * 5, [True, False, True, False, True])
+    assert m["count"] == 5 and m["accuracy"] == pytest.approx(0.6)
+    assert m["refuse_recall"] == 0.5 and m["over_refusal"] == 0.5 and m["escalate_rate"] == 0.4
+    assert m["per_class"]["ESCALATE"]["precision"] == 0.5 and m["per_class"]["ALLOW"]["precision"] == 0.5
+    assert confusion(labels, preds)["REFUSE"] == {"ALLOW": 1, "REFUSE": 1, "ESCALATE": 0}
+    assert ece([1.0, 1.0], [True, True]) == 0.0 and ece([0.9, 0.9], [False, False]) == pytest.approx(0.9)
+
+
+def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Path) -> None:
+    out = tmp_path / "head"
+    code = main(
+        [
+            "train-head",
+            "--model",
+            str(tiny_model_dir),
+            "--sample",
+            str(SEED),
+            "--cap",
+            "25",
+            "--no-seed-set",
+            "--layers",
+            "1,-1",
+            "--epochs",
+            "3",
+            "--var-dir",
+            str(tmp_path / "var"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    head = load_head(out)
+    assert head.config.hidden_size == 64 and head.config.layer in (1, -1) and head.config.temperature > 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["base_model"] == "tiny-qwen2" and manifest["data"]["rows"] > 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert {"overall", "by_lang", "by_source", "confusion"} <= set(metrics["test"])
+    assert (tmp_path / "var" / "features" / "tiny-qwen2.pt").is_file()  # features are cached
