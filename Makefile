@@ -40,6 +40,7 @@ browser:  ## Debian's Chromium for the browser tests (installs with apt when mis
 
 lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy app model training review db
 
 test: setup browser lint  ## set up if needed, then run the whole test suite

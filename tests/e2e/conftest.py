@@ -13,7 +13,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import httpx
@@ -21,9 +20,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
-from app.model_loader import LoadedModel, load_model
 from app.services import Services
-from app.settings import Settings
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 30.0
@@ -61,18 +58,6 @@ def _wait_until_healthy(base_url: str, thread: threading.Thread, server: uvicorn
                 last_error = f"{type(exc).__name__}: {exc}"
         time.sleep(0.1)
     raise RuntimeError(f"{base_url}/healthz did not answer within {STARTUP_TIMEOUT_S:.0f}s ({last_error})")
-
-
-@pytest.fixture
-def tiny_models(tiny_model_dir: Path, forced_heads: dict[str, Path]) -> dict[str, LoadedModel]:
-    """Per-test override of the session-wide fixture: a fresh runtime (and model lock) for every server."""
-    out = {}
-    for decision, head_dir in forced_heads.items():
-        settings = Settings(
-            model_name_or_path=str(tiny_model_dir), head_dir=head_dir, max_new_tokens=8, _env_file=None
-        )  # type: ignore[call-arg]
-        out[decision] = load_model(settings)
-    return out
 
 
 @pytest.fixture
