@@ -45,6 +45,14 @@ def add_train_head_parser(sub: Any) -> None:
     )
     p.add_argument("--cap", type=int, default=1200, help="rows per (source, label) for --sample files")
     p.add_argument("--no-seed-set", action="store_true", help="leave out the bundled enterprise seed set")
+    p.add_argument(
+        "--holdout-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="never train or select on rows of this source; report them as unseen data (repeatable; "
+        "use it for sources whose licence forbids shipping a model trained on them)",
+    )
     p.add_argument("--model", default="default", help="base model: 'default', a folder or a hub id")
     p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
     p.add_argument("--layers", default="12,16,20,-1", help="candidate hidden-state layers (comma separated)")
@@ -65,9 +73,12 @@ def run_train_head(args: argparse.Namespace) -> int:
     cache = args.var_dir / "features" / f"{describe_base(base)}.pt"
     feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
 
+    held = set(args.holdout_source)
     splits = {
-        name: [i for i, r in enumerate(rows) if split_of(r) == name] for name in ("train", "val", "test")
+        name: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == name]
+        for name in ("train", "val", "test")
     }
+    splits["heldout"] = [i for i, r in enumerate(rows) if r.source in held]
     policy = load_policy()
     config = HeadTrainConfig(epochs=args.epochs)
     by_layer: dict[int, float] = {}
@@ -97,6 +108,9 @@ def run_train_head(args: argparse.Namespace) -> int:
         "val": evaluate(head, x[splits["val"]], val_rows, policy),
         "test": evaluate(head, x[splits["test"]], test_rows, policy),
     }
+    if splits["heldout"]:
+        heldout_rows = [rows[i] for i in splits["heldout"]]
+        report["heldout_sources"] = evaluate(head, x[splits["heldout"]], heldout_rows, policy)
     save_head(head, args.out)
     manifest = {
         "base_model": describe_base(base),
@@ -116,6 +130,11 @@ def run_train_head(args: argparse.Namespace) -> int:
         f"refuse recall {t['refuse_recall']:.3f}, over-refusal {t['over_refusal']:.3f}, "
         f"macro-F1 {t['macro_f1']:.3f}, ECE {t['ece']:.3f}"
     )
+    for source, m in report.get("heldout_sources", {}).get("by_source", {}).items():
+        print(
+            f"held-out source {source}: {m['count']} rows, accuracy {m['accuracy']:.3f}, "
+            f"refuse recall {m['refuse_recall']:.3f}, over-refusal {m['over_refusal']:.3f}"
+        )
     print(f"wrote {args.out}")
     return 0
 
@@ -148,6 +167,7 @@ def _data_summary(
     return {
         "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()},
         "sample_cap": args.cap,
+        "holdout_sources": sorted(args.holdout_source),
         "rows": len(rows),
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "by_source_label": _counts(rows),

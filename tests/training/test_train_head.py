@@ -64,6 +64,17 @@ def test_metrics_on_a_known_confusion() -> None:
 
 def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Path) -> None:
     out = tmp_path / "head"
+    private = tmp_path / "private.jsonl"
+    private.write_text(
+        "".join(
+            json.dumps(
+                {"id": f"p{i}", "prompt": f"private request {i}", "label": "ALLOW", "source": "nc_src"}
+            )
+            + "\n"
+            for i in range(7)
+        ),
+        encoding="utf-8",
+    )
     code = main(
         [
             "train-head",
@@ -74,6 +85,10 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
             "--cap",
             "25",
             "--no-seed-set",
+            "--data",
+            str(private),
+            "--holdout-source",
+            "nc_src",
             "--layers",
             "1,-1",
             "--epochs",
@@ -92,3 +107,7 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert {"overall", "by_lang", "by_source", "confusion"} <= set(metrics["test"])
     assert (tmp_path / "var" / "features" / "tiny-qwen2.pt").is_file()  # features are cached
+    # the held-out source is reported but never trained or selected on
+    assert metrics["heldout_sources"]["by_source"]["nc_src"]["count"] == 7
+    assert "nc_src" not in metrics["test"]["by_source"] and "nc_src" not in metrics["val"]["by_source"]
+    assert manifest["data"]["split_sizes"]["heldout"] == 7
