@@ -1,9 +1,11 @@
-"""The road one request travels: validate -> one prefill -> policy -> answer | refusal | case -> record.
+"""The road one request travels: validate -> one prefill -> policy -> record -> answer | refusal | case.
 
-``Agent.run_stream`` yields the decision as soon as it is known, then answer deltas (ALLOW only), then
-the final result after the decision row, the audit event and any case are committed together. If the
-model path fails, the decision fails closed to ESCALATE; if the database fails, nothing is delivered
-(``RecordingError``), so no answer ever reaches a user without its audit record.
+``Agent.run_stream`` commits the decision row, its audit event and any case in one transaction *before*
+yielding the decision, then (ALLOW only) yields answer deltas decoded from the prefill's cache, then
+records the answer (or, if generation failed, the revised fail-closed decision and its case) in a second
+transaction, then yields the final result. If the model path fails, the decision fails closed to
+ESCALATE; if the database fails, ``RecordingError`` is raised and nothing more is delivered, so no
+decision or answer reaches a user without its audit record.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,9 +30,10 @@ from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
 from model.runtime import GenerationConfig, Prefill, PromptTooLongError
 from review.audit import AuditChainError
-from review.records import NewDecision, record_decision
+from review.records import AnswerFailure, NewDecision, record_answer, record_decision
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RecordingError(RuntimeError):
@@ -99,22 +102,6 @@ class Agent:
         verdict = (
             error_decision(self.policy, error, lang=lang) if error else decide(probs, self.policy, lang=lang)
         )
-        yield StreamEvent(kind="decision", decision=verdict)
-
-        answer: str | None = None
-        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
-            parts: list[str] = []
-            try:
-                for delta in self.model.runtime.stream(prefill, self._generation()):
-                    parts.append(delta)
-                    yield StreamEvent(kind="delta", text=delta)
-                answer = "".join(parts)
-            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
-                log.exception("generation failed for %s", request_id)
-                error = f"generation failed: {type(exc).__name__}: {exc}"
-                verdict = error_decision(self.policy, error, lang=lang)
-                yield StreamEvent(kind="decision", decision=verdict)
-
         now = self.clock()
         new = NewDecision(
             request_id=request_id,
@@ -127,32 +114,68 @@ class Agent:
             confidence=verdict.confidence,
             probabilities={d.value: p for d, p in probs.items()},
             rationale=verdict.rationale,
-            task_response=answer,
+            task_response=None,
             model_version=self.model_version,
             policy_version=self.policy.version,
             latency_ms=(time.perf_counter() - started) * 1000,
             flags=list(clean.flags),
             error=error,
         )
-        recorded = self._record(new, now)
+        # The decision is committed before anything reaches the user.
+        recorded = self._write(
+            lambda s: record_decision(session=s, new=new, now=now, case_sla=self._sla()), new.request_id
+        )
+        case_id = recorded.case_id
+        yield StreamEvent(kind="decision", decision=verdict)
+
+        answer: str | None = None
+        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
+            parts: list[str] = []
+            failure = None
+            try:
+                for delta in self.model.runtime.stream(prefill, self._generation()):
+                    parts.append(delta)
+                    yield StreamEvent(kind="delta", text=delta)
+                answer = "".join(parts)
+            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
+                log.exception("generation failed for %s", request_id)
+                error = f"generation failed: {type(exc).__name__}: {exc}"
+                verdict = error_decision(self.policy, error, lang=lang)
+                failure = AnswerFailure(verdict.decision.value, verdict.reason_code, verdict.rationale, error)
+            total_ms = (time.perf_counter() - started) * 1000
+            case_id = self._write(
+                lambda s: record_answer(
+                    session=s,
+                    decision_id=recorded.decision_id,
+                    answer=answer,
+                    failure=failure,
+                    latency_ms=total_ms,
+                    now=self.clock(),
+                    case_sla=self._sla(),
+                ),
+                request_id,
+            )
+            if failure is not None:
+                yield StreamEvent(kind="decision", decision=verdict)
+
         yield StreamEvent(
             kind="done",
             decision=verdict,
             result=AgentResult(
-                decision=new.decision,  # type: ignore[arg-type]
-                rationale=new.rationale,
-                confidence=new.confidence,
+                decision=verdict.decision.value,
+                rationale=verdict.rationale,
+                confidence=0.0 if error else verdict.confidence,
                 safety_probs=new.probabilities,
-                task_response=answer,
+                task_response=answer if verdict.decision is Decision.ALLOW else None,
                 human_required=verdict.decision is Decision.ESCALATE,
-                case_id=recorded,
+                case_id=case_id,
                 request_id=request_id,
                 timestamp=now.isoformat(),
                 model_version=new.model_version,
                 policy_version=new.policy_version,
-                reason_code=new.reason_code,
+                reason_code=verdict.reason_code,
                 flags=new.flags,
-                latency_ms=round(new.latency_ms, 1),
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
             ),
         )
 
@@ -174,21 +197,19 @@ class Agent:
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
 
-    def _record(self, new: NewDecision, now: datetime) -> int | None:
+    def _sla(self) -> timedelta:
+        return timedelta(minutes=self.settings.case_sla_minutes)
+
+    def _write(self, work: Callable[[Session], T], request_id: str) -> T:
+        """Run ``work`` in one transaction; a database failure means nothing more is delivered."""
         try:
             with self.sessions.begin() as session:
-                recorded = record_decision(
-                    session=session,
-                    new=new,
-                    now=now,
-                    case_sla=timedelta(minutes=self.settings.case_sla_minutes),
-                )
+                return work(session)
         except (SQLAlchemyError, AuditChainError) as exc:
-            log.exception("could not record decision %s", new.request_id)
+            log.exception("could not record request %s", request_id)
             raise RecordingError(
                 "the decision could not be recorded, so the request was not answered; please try again later"
             ) from exc
-        return recorded.case_id
 
 
 @functools.cache

@@ -79,7 +79,6 @@ def record_decision(
             "model_version": new.model_version,
             "policy_version": new.policy_version,
             "input_sha256": _sha256(f"{new.context}\x00{new.request_text}"),
-            "response_sha256": _sha256(new.task_response) if new.task_response is not None else None,
             "flags": list(new.flags),
             "error": new.error,
         },
@@ -93,3 +92,64 @@ def record_decision(
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AnswerFailure:
+    """Generation failed after ALLOW: the decision is revised to this (fail closed)."""
+
+    decision: str
+    reason_code: str
+    rationale: str
+    error: str
+
+
+def record_answer(
+    *,
+    session: Session,
+    decision_id: int,
+    answer: str | None,
+    failure: AnswerFailure | None,
+    latency_ms: float,
+    now: datetime,
+    case_sla: timedelta,
+) -> int | None:
+    """Record what happened after an ALLOW decision: the answer, or the revised decision and its case.
+
+    Returns the id of the case opened for a failed answer, else None (flushed; the caller commits).
+    """
+    row = session.get(DecisionRecord, decision_id)
+    if row is None:
+        raise LookupError(f"decision {decision_id} does not exist")
+    row.latency_ms = latency_ms
+    if failure is None:
+        row.task_response = answer
+        append_event(
+            session=session,
+            event_type="answer",
+            actor="system",
+            actor_role="system",
+            request_id=row.request_id,
+            payload={"response_sha256": _sha256(answer or ""), "response_chars": len(answer or "")},
+            now=now,
+        )
+        return None
+    row.decision, row.reason_code, row.rationale, row.error = (
+        failure.decision,
+        failure.reason_code,
+        failure.rationale,
+        failure.error,
+    )
+    row.confidence = 0.0
+    append_event(
+        session=session,
+        event_type="decision.revised",
+        actor="system",
+        actor_role="system",
+        request_id=row.request_id,
+        payload={"decision": failure.decision, "reason_code": failure.reason_code, "error": failure.error},
+        now=now,
+    )
+    if failure.decision == "ESCALATE":
+        return enqueue(session=session, decision=row, now=now, sla=case_sla).id
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -38,9 +39,10 @@ def test_allow_is_answered_and_recorded(db_url: str, make_services: Callable[...
     assert (row.request_id, row.user_name, row.decision) == (result.request_id, "alice", "ALLOW")
     assert row.task_response == result.task_response and row.context == "You help the sales team."
     assert row.model_version == result.model_version and "tiny-qwen2+head-" in row.model_version
-    assert [e.event_type for e in events] == ["decision"]
+    assert [e.event_type for e in events] == ["decision", "answer"]
     assert events[0].request_id == result.request_id and events[0].payload["decision"] == "ALLOW"
-    assert events[0].payload["response_sha256"] is not None
+    assert events[1].request_id == result.request_id
+    assert events[1].payload["response_sha256"] == hashlib.sha256(result.task_response.encode()).hexdigest()
 
 
 def test_refuse_does_not_generate(db_url: str, make_services: Callable[..., Services]) -> None:
@@ -130,3 +132,44 @@ def test_invisible_characters_are_stripped_and_flagged(
     decisions, _, _ = _rows(services)
     assert decisions[0].request_text == "Draft an email"
     assert result.flags == ["invisible_characters_removed"]
+
+
+def test_generation_fault_after_allow_fails_closed(
+    db_url: str, make_services: Callable[..., Services]
+) -> None:
+    services = make_services(db_url, "ALLOW")
+    embed = services.agent.model.runtime.lm.get_input_embeddings()  # type: ignore[union-attr]
+    calls: list[int] = []
+
+    def fault_on_second_forward(*_: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # the prefill succeeds; the first decoding step dies
+            raise RuntimeError("simulated accelerator fault")
+
+    hook = embed.register_forward_hook(fault_on_second_forward)
+    try:
+        result = services.agent.run("", "Draft a short email to my team")
+    finally:
+        hook.remove()
+    assert result.decision == "ESCALATE" and result.reason_code == "MODEL_ERROR"
+    assert result.task_response is None and result.case_id is not None
+    decisions, events, cases = _rows(services)
+    assert decisions[0].decision == "ESCALATE" and "simulated accelerator fault" in (decisions[0].error or "")
+    assert [e.event_type for e in events] == ["decision", "decision.revised", "case.opened"]
+    assert events[0].payload["decision"] == "ALLOW"  # what was decided first stays on the record
+    assert len(cases) == 1 and cases[0].id == result.case_id
+    with services.sessions() as s:
+        assert verify_chain(session=s).ok
+
+
+def test_no_answer_is_streamed_before_its_decision_is_committed(
+    sqlite_url: str, make_services: Callable[..., Services]
+) -> None:
+    services = make_services(sqlite_url, "ALLOW")
+    stream = services.agent.run_stream("", "Draft a short email to my team")
+    first = next(stream)
+    assert first.kind == "decision"
+    decisions, events, _ = _rows(services)  # already committed, before any answer text
+    assert len(decisions) == 1 and [e.event_type for e in events] == ["decision"]
+    rest = list(stream)
+    assert rest[-1].kind == "done" and rest[-1].result is not None
