@@ -1,7 +1,7 @@
 """Speed of the dual-head road against baselines run in the same process, on the same prompts.
 
 Ratios printed (lower is better for (a)-(c)):
-  (a) time to decision (prefill + safety head)       vs one plain forward over the prompt
+  (a) time to decision (prefill + safety head)       vs one plain forward over the prompt (last-token logits)
   (b) decision + answer of N tokens (shared prefill) vs plain greedy generate() of the same N tokens
   (c) a separate guard pass + generate()             vs plain generate()   (what guard-model designs cost)
   (d) batch-16 vs batch-1 decision throughput, beside the raw model's own batch-16 vs batch-1 forward gain
@@ -58,14 +58,14 @@ def main() -> None:
     base = str(ensure_default_model(Path("var/models"))) if args.model == "default" else args.model
     lm, tok = load_causal_lm(LoadConfig(base))
     rt = DualHeadRuntime(lm, tok, load_head(args.head or default_head_dir()))
-    gen = GenerationConfig(max_new_tokens=args.new_tokens)
+    gen = GenerationConfig(max_new_tokens=args.new_tokens, ignore_eos=True)
     print(f"model {base}; torch threads {torch.get_num_threads()}; median of {args.repeats} runs")
 
     rows = []
     for ctx, req in PROMPTS:
         batch = encode_prompts(tok, [(ctx, req)])
         with torch.inference_mode():
-            plain_fwd = best_of(lambda b=batch: lm(**b, use_cache=True), args.repeats)
+            plain_fwd = best_of(lambda b=batch: lm(**b, use_cache=True, logits_to_keep=1), args.repeats)
             decision = best_of(lambda c=ctx, r=req: rt.prefill(c, r), args.repeats)
             # force exactly N new tokens for both sides so the comparison is like for like
             ours = best_of(lambda c=ctx, r=req: rt.generate(rt.prefill(c, r), gen), args.repeats)
@@ -92,7 +92,7 @@ def main() -> None:
         )
     a, b, c = (statistics.mean(r[i] for r in rows) for i in range(3))
     print(f"(a) decision / plain forward           = {a:.3f}x  (target <= 1.10)")
-    print(f"(b) decision+answer / plain generate   = {b:.3f}x  (target <= 1.05; note: ours may stop at EOS)")
+    print(f"(b) decision+answer / plain generate   = {b:.3f}x  (target <= 1.05)")
     print(f"(c) guard pass+generate / plain generate = {c:.3f}x")
 
     pairs = [PROMPTS[i % len(PROMPTS)] for i in range(16)]
@@ -101,8 +101,8 @@ def main() -> None:
         batched = best_of(lambda: rt.judge_batch(pairs), max(1, args.repeats // 2))
         encs = [encode_prompts(tok, [p]) for p in pairs]
         big = encode_prompts(tok, pairs)
-        raw_single = best_of(lambda: [lm(**e) for e in encs], max(1, args.repeats // 2))
-        raw_batched = best_of(lambda: lm(**big), max(1, args.repeats // 2))
+        raw_single = best_of(lambda: [lm(**e, logits_to_keep=1) for e in encs], max(1, args.repeats // 2))
+        raw_batched = best_of(lambda: lm(**big, logits_to_keep=1), max(1, args.repeats // 2))
     ours_gain, raw_gain = single / batched, raw_single / raw_batched
     print(
         f"(d) batch-16 vs batch-1 decisions: {ours_gain:.2f}x; raw model forward: {raw_gain:.2f}x; "

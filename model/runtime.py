@@ -29,6 +29,7 @@ class GenerationConfig:
     max_new_tokens: int = 256
     temperature: float = 0.0  # 0 = greedy
     top_p: float = 1.0
+    ignore_eos: bool = False  # decode exactly max_new_tokens (benchmarks)
 
 
 @dataclass
@@ -106,7 +107,7 @@ class DualHeadRuntime:
         emitted = ""
         for _ in range(config.max_new_tokens):
             token = _sample(logits, config)
-            if token in self._eos:
+            if token in self._eos and not config.ignore_eos:
                 break
             ids.append(token)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)

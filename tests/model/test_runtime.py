@@ -90,3 +90,17 @@ def test_streams_can_be_resumed_on_other_threads_and_interleaved(runtime: DualHe
                 parts[which].append(chunk)
     assert "".join(parts[0]) == expected == "".join(parts[1])
     runtime.prefill("", "the lock is free again")  # would hang if a step had leaked the lock
+
+
+def test_ignore_eos_decodes_exactly_max_new_tokens(runtime: DualHeadRuntime) -> None:
+    config = GenerationConfig(max_new_tokens=7, ignore_eos=True)
+    prefill = runtime.prefill("", "hi")
+    tokens = list(runtime.stream(prefill, config))
+    assert len(runtime.tokenizer("".join(tokens), add_special_tokens=False)["input_ids"]) <= 7
+    seen: list[int] = []
+    hook = runtime.lm.get_input_embeddings().register_forward_hook(lambda *_: seen.append(1))
+    try:
+        runtime.generate(runtime.prefill("", "hi"), config)
+    finally:
+        hook.remove()
+    assert len(seen) == 1 + 6  # the prefill, then one step per token after the first
