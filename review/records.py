@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -44,24 +44,8 @@ def record_decision(
     *, session: Session, new: NewDecision, now: datetime, case_sla: timedelta
 ) -> RecordedDecision:
     """Write the decision, its audit event and any case (flushed; the caller commits)."""
-    row = DecisionRecord(
-        request_id=new.request_id,
-        user_name=new.user_name,
-        context=new.context,
-        request_text=new.request_text,
-        decision=new.decision,
-        reason_code=new.reason_code,
-        confidence=new.confidence,
-        probabilities=new.probabilities,
-        rationale=new.rationale,
-        task_response=new.task_response,
-        model_version=new.model_version,
-        policy_version=new.policy_version,
-        flags=list(new.flags),
-        error=new.error,
-        latency_ms=new.latency_ms,
-        created_at=now,
-    )
+    columns = {k: v for k, v in asdict(new).items() if k != "user_role"}  # role goes to the audit event
+    row = DecisionRecord(**columns, created_at=now)
     session.add(row)
     session.flush()
     event = append_event(

@@ -25,6 +25,21 @@ from model.head import HEAD_MANIFEST, SafetyHead, SafetyHeadConfig, save_head
 from model.labels import LABEL_INDEX
 from model.tiny import build_tiny_model
 
+# The run_agent result keys promised by the seed (and DESIGN.md's contract).
+RUN_AGENT_KEYS = (
+    "decision",
+    "rationale",
+    "confidence",
+    "safety_probs",
+    "task_response",
+    "human_required",
+    "case_id",
+    "request_id",
+    "timestamp",
+    "model_version",
+    "policy_version",
+    "flags",
+)
 PG_URL = os.environ.get("SO8T_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
 

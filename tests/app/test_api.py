@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_api, create_app
 from app.services import Services
+from tests.conftest import RUN_AGENT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,20 +25,7 @@ def test_run_returns_the_seed_contract(client: TestClient) -> None:
     )
     assert response.status_code == 200
     body = response.json()
-    for key in (
-        "decision",
-        "rationale",
-        "confidence",
-        "safety_probs",
-        "task_response",
-        "human_required",
-        "request_id",
-        "timestamp",
-        "model_version",
-        "case_id",
-        "policy_version",
-        "flags",
-    ):
+    for key in RUN_AGENT_KEYS:
         assert key in body
     assert body["decision"] == "ESCALATE" and body["human_required"] is True and body["case_id"] >= 1
     assert set(body["safety_probs"]) == {"ALLOW", "REFUSE", "ESCALATE"}

@@ -18,9 +18,11 @@ from typing import NamedTuple, Protocol
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import func, select
 
 from app.main import create_app
 from app.services import Services
+from db.models import AuditEvent, Case, DecisionRecord
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 30.0
@@ -97,3 +99,13 @@ def live_server(
             server.force_exit = True
             thread.join(timeout=SHUTDOWN_TIMEOUT_S)
         assert not thread.is_alive(), f"uvicorn thread {thread.name} did not stop"
+
+
+def record_counts(services: Services) -> tuple[int, int, int]:
+    """(decisions, cases, audit events) in the server's database."""
+    with services.sessions() as s:
+        return (
+            s.scalar(select(func.count()).select_from(DecisionRecord)) or 0,
+            s.scalar(select(func.count()).select_from(Case)) or 0,
+            s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        )

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.services import Services
-from db.models import AuditEvent, Case, DecisionRecord
-from tests.e2e.conftest import StartServer
+from db.models import Case, DecisionRecord
+from tests.e2e.conftest import StartServer, record_counts
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -81,15 +80,6 @@ def _open_chat(page: Page, base_url: str) -> None:
     expect(page.locator("#so8t-send")).to_be_enabled()
 
 
-def _counts(services: Services) -> tuple[int, int, int]:
-    with services.sessions() as s:
-        return (
-            s.scalar(select(func.count()).select_from(DecisionRecord)) or 0,
-            s.scalar(select(func.count()).select_from(Case)) or 0,
-            s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
-        )
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("decision", ["ALLOW", "REFUSE", "ESCALATE"])
 def test_japanese_question_shows_the_forced_decision(
@@ -143,4 +133,4 @@ def test_empty_message_shows_the_error_toast_and_records_nothing(
     expect(toast).to_be_visible()
     expect(toast).to_contain_text("the request is empty")
     expect(page.locator("#so8t-badge .so8t-badge[data-decision]")).to_have_count(0)
-    assert _counts(services) == (0, 0, 0)
+    assert record_counts(services) == (0, 0, 0)

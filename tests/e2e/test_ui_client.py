@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.services import Services
-from db.models import AuditEvent, Case, DecisionRecord
-from tests.e2e.conftest import StartServer
+from db.models import Case, DecisionRecord
+from tests.e2e.conftest import StartServer, record_counts
 
 CONTEXT = "経理部のアシスタントです。"
 pytestmark = pytest.mark.timeout(240)  # backstop: one hung request must not stall the whole run
@@ -33,15 +33,6 @@ def _ask(base_url: str, context: str, message: str) -> tuple[str, str, dict[str,
         client.close()
     assert isinstance(badge, str) and isinstance(answer, str) and isinstance(details, dict)
     return badge, answer, details
-
-
-def _counts(services: Services) -> tuple[int, int, int]:
-    with services.sessions() as s:
-        return (
-            s.scalar(select(func.count()).select_from(DecisionRecord)) or 0,
-            s.scalar(select(func.count()).select_from(Case)) or 0,
-            s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
-        )
 
 
 def _only_decision(services: Services) -> DecisionRecord:
@@ -83,7 +74,7 @@ def test_refuse_shows_the_refusal_and_no_model_answer(live_server: StartServer) 
 
     row = _only_decision(services)
     assert (row.request_id, row.decision, row.task_response) == (details["request_id"], "REFUSE", None)
-    assert _counts(services)[1] == 0
+    assert record_counts(services)[1] == 0
 
 
 def test_allow_shows_the_answer_and_the_decision_record(live_server: StartServer) -> None:
@@ -103,7 +94,7 @@ def test_allow_shows_the_answer_and_the_decision_record(live_server: StartServer
     row = _only_decision(services)
     assert (row.request_id, row.decision, row.task_response) == (details["request_id"], "ALLOW", response)
     assert row.request_text == QUESTION and row.context == CONTEXT
-    assert _counts(services)[1] == 0
+    assert record_counts(services)[1] == 0
 
 
 def test_allow_with_a_blank_model_answer_shows_the_placeholder(live_server: StartServer) -> None:
@@ -122,4 +113,4 @@ def test_empty_message_is_an_error_and_writes_nothing(live_server: StartServer, 
     with pytest.raises(Exception, match="empty") as raised:
         _ask(base_url, CONTEXT, message)
     assert type(raised.value).__module__.startswith("gradio_client")
-    assert _counts(services) == (0, 0, 0)
+    assert record_counts(services) == (0, 0, 0)
