@@ -104,8 +104,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from app.agent import RecordingError
     from app.services import build_services
-    from app.validation import InputError
+    from app.validation import InputError, clean_input
 
+    try:  # reject bad input before spending seconds on loading the model
+        clean_input(
+            args.context,
+            args.text,
+            max_request_chars=settings.max_request_chars,
+            max_context_chars=settings.max_context_chars,
+        )
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     services = build_services(settings)
     try:
         result = services.agent.run(args.context, args.text, user=args.user, role="employee")
