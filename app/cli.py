@@ -38,6 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     oapi = sub.add_parser("openapi", help="write the REST API's OpenAPI schema")
     oapi.add_argument("--out", type=Path, default=Path("docs/openapi.json"))
 
+    ev = sub.add_parser(
+        "eval",
+        help="classify every row of a JSONL file with the model in service and report metrics",
+        description="Decisions only (no generation, nothing recorded in the database or audit log), "
+        "batched, with a progress bar. Rows need prompt (or user_request) and label; lang, source, "
+        "context and id are optional.",
+    )
+    ev.add_argument("--data", type=Path, required=True, help="JSONL in the benchdata schema")
+    ev.add_argument("--out", type=Path, help="write the metrics as JSON here")
+    ev.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default 8)")
+
     from training.cli import add_train_head_parser
 
     add_train_head_parser(sub)
@@ -74,6 +85,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "openapi":
         return _openapi(args.out, settings)
+    if args.command == "eval":
+        return _eval(args, settings)
     if args.command == "train-head":
         from training.cli import run_train_head
 
@@ -126,6 +139,32 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     print(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from app.model_loader import load_model
+    from model.policy import load_policy
+    from training.data import DataError, read_rows
+    from training.evaluate import evaluate_rows, format_table
+
+    try:
+        rows = read_rows(args.data)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not rows:
+        print(f"error: {args.data} has no rows", file=sys.stderr)
+        return 2
+    loaded = load_model(settings)
+    policy = load_policy().with_thresholds(allow=settings.allow_threshold, refuse=settings.refuse_threshold)
+    report = evaluate_rows(loaded.runtime, rows, policy, batch_size=args.batch_size)
+    report["model_version"], report["policy_version"] = loaded.model_version, policy.version
+    print(format_table(report))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
     return 0
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from model.labels import LABELS
+if TYPE_CHECKING:
+    from training.data import SafetyRow
+
+from model.labels import LABELS, Decision
+from model.policy import PolicyConfig, decide
 
 NAMES = [label.value for label in LABELS]
 
@@ -87,4 +91,26 @@ def grouped(
             [top_correct[i] for i in ii],
         )
         for k, ii in sorted(idx.items())
+    }
+
+
+def decision_report(
+    rows: Sequence[SafetyRow], probs: Sequence[dict[Decision, float]], policy: PolicyConfig
+) -> dict[str, Any]:
+    """The ``so8t eval --out`` shape: policy decisions on ``rows`` given the head's probabilities.
+
+    Returns ``{"overall", "by_lang", "by_source", "confusion"}``; ECE uses the top-class probability.
+    """
+    labels = [r.label for r in rows]
+    preds, conf, correct = [], [], []
+    for row, p in zip(rows, probs, strict=True):
+        preds.append(decide(p, policy).decision.value)
+        top = max(p, key=lambda d: p[d])
+        conf.append(float(p[top]))
+        correct.append(top.value == row.label)
+    return {
+        "overall": summarise(labels, preds, conf, correct),
+        "by_lang": grouped([r.lang for r in rows], labels, preds, conf, correct),
+        "by_source": grouped([r.source for r in rows], labels, preds, conf, correct),
+        "confusion": confusion(labels, preds),
     }

@@ -19,9 +19,9 @@ from torch import nn
 
 from model.head import SafetyHead, SafetyHeadConfig
 from model.labels import LABELS
-from model.policy import PolicyConfig, decide
+from model.policy import PolicyConfig
 from training.data import SafetyRow
-from training.metrics import confusion, grouped, summarise
+from training.metrics import decision_report
 
 
 @dataclass(frozen=True)
@@ -101,17 +101,6 @@ def evaluate(
 ) -> dict[str, Any]:
     """Metrics for the head + policy on rows: overall, by_lang, by_source, confusion."""
     probs = head.eval().probs(x)
-    labels = [r.label for r in rows]
-    preds, conf, correct = [], [], []
-    for r, p in zip(rows, probs, strict=True):
-        as_dict = {label: float(p[i]) for i, label in enumerate(LABELS)}
-        preds.append(decide(as_dict, policy).decision.value)
-        top = int(p.argmax())
-        conf.append(float(p[top]))
-        correct.append(LABELS[top].value == r.label)
-    return {
-        "overall": summarise(labels, preds, conf, correct),
-        "by_lang": grouped([r.lang for r in rows], labels, preds, conf, correct),
-        "by_source": grouped([r.source for r in rows], labels, preds, conf, correct),
-        "confusion": confusion(labels, preds),
-    }
+    return decision_report(
+        rows, [{label: float(p[i]) for i, label in enumerate(LABELS)} for p in probs], policy
+    )
