@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.model_loader import LoadedModel
 from app.settings import Settings
-from app.validation import InputError, clean_input
+from app.validation import CleanInput, InputError, clean_input
 from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
 from model.runtime import GenerationConfig, Prefill, PromptTooLongError
@@ -89,22 +89,64 @@ class Agent:
     def run_stream(
         self, context: str | None, user_request: str, *, user: str = "anonymous", role: str = "employee"
     ) -> Iterator[StreamEvent]:
-        clean = clean_input(
+        clean = self.clean(context, user_request)
+        started = time.perf_counter()
+        probs, prefill, error = self._judge(clean.context, clean.user_request)
+        verdict, new = self.decision_record(clean, probs, error, user=user, role=role, started=started)
+        now = self.clock()
+        # The decision is committed before anything reaches the user.
+        recorded = self.write(
+            lambda s: record_decision(session=s, new=new, now=now, case_sla=self.case_sla()), new.request_id
+        )
+        case_id = recorded.case_id
+        yield StreamEvent(kind="decision", decision=verdict)
+
+        answer: str | None = None
+        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
+            parts: list[str] = []
+            failure = None
+            try:
+                for delta in self.model.runtime.stream(prefill, self.generation_config()):
+                    parts.append(delta)
+                    yield StreamEvent(kind="delta", text=delta)
+                answer = "".join(parts)
+            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
+                verdict, failure = self.answer_failure(exc, new)
+                error = failure.error
+            case_id = self.record_answers([(recorded.decision_id, answer, failure)], new.request_id, started)[
+                0
+            ]
+            if failure is not None:
+                yield StreamEvent(kind="decision", decision=verdict)
+        result = self.result(new, verdict, answer, case_id, error=error, now=now, started=started)
+        yield StreamEvent(kind="done", decision=verdict, result=result)
+
+    # -- pieces shared with the batch road (app/agent_batch.py) ------------------------------------
+
+    def clean(self, context: str | None, user_request: object) -> CleanInput:
+        return clean_input(
             context,
             user_request,
             max_request_chars=self.settings.max_request_chars,
             max_context_chars=self.settings.max_context_chars,
         )
-        started = time.perf_counter()
-        request_id = str(uuid.uuid4())
+
+    def decision_record(
+        self,
+        clean: CleanInput,
+        probs: dict[Decision, float],
+        error: str | None,
+        *,
+        user: str,
+        role: str,
+        started: float,
+    ) -> tuple[PolicyDecision, NewDecision]:
         lang = detect_lang(clean.user_request)
-        probs, prefill, error = self._judge(clean.context, clean.user_request)
         verdict = (
             error_decision(self.policy, error, lang=lang) if error else decide(probs, self.policy, lang=lang)
         )
-        now = self.clock()
         new = NewDecision(
-            request_id=request_id,
+            request_id=str(uuid.uuid4()),
             user_name=user,
             user_role=role,
             context=clean.context,
@@ -121,62 +163,61 @@ class Agent:
             flags=list(clean.flags),
             error=error,
         )
-        # The decision is committed before anything reaches the user.
-        recorded = self._write(
-            lambda s: record_decision(session=s, new=new, now=now, case_sla=self._sla()), new.request_id
-        )
-        case_id = recorded.case_id
-        yield StreamEvent(kind="decision", decision=verdict)
+        return verdict, new
 
-        answer: str | None = None
-        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
-            parts: list[str] = []
-            failure = None
-            try:
-                for delta in self.model.runtime.stream(prefill, self._generation()):
-                    parts.append(delta)
-                    yield StreamEvent(kind="delta", text=delta)
-                answer = "".join(parts)
-            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
-                log.exception("generation failed for %s", request_id)
-                error = f"generation failed: {type(exc).__name__}: {exc}"
-                verdict = error_decision(self.policy, error, lang=lang)
-                failure = AnswerFailure(verdict.decision.value, verdict.reason_code, verdict.rationale, error)
-            total_ms = (time.perf_counter() - started) * 1000
-            case_id = self._write(
-                lambda s: record_answer(
+    def answer_failure(self, exc: Exception, new: NewDecision) -> tuple[PolicyDecision, AnswerFailure]:
+        log.error("generation failed for %s", new.request_id, exc_info=exc)
+        error = f"generation failed: {type(exc).__name__}: {exc}"
+        verdict = error_decision(self.policy, error, lang=detect_lang(new.request_text))
+        return verdict, AnswerFailure(verdict.decision.value, verdict.reason_code, verdict.rationale, error)
+
+    def record_answers(
+        self, answers: list[tuple[int, str | None, AnswerFailure | None]], request_id: str, started: float
+    ) -> list[int | None]:
+        """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids."""
+        total_ms = (time.perf_counter() - started) * 1000
+        return self.write(
+            lambda s: [
+                record_answer(
                     session=s,
-                    decision_id=recorded.decision_id,
+                    decision_id=decision_id,
                     answer=answer,
                     failure=failure,
                     latency_ms=total_ms,
                     now=self.clock(),
-                    case_sla=self._sla(),
-                ),
-                request_id,
-            )
-            if failure is not None:
-                yield StreamEvent(kind="decision", decision=verdict)
+                    case_sla=self.case_sla(),
+                )
+                for decision_id, answer, failure in answers
+            ],
+            request_id,
+        )
 
-        yield StreamEvent(
-            kind="done",
-            decision=verdict,
-            result=AgentResult(
-                decision=verdict.decision.value,
-                rationale=verdict.rationale,
-                confidence=0.0 if error else verdict.confidence,
-                safety_probs=new.probabilities,
-                task_response=answer if verdict.decision is Decision.ALLOW else None,
-                human_required=verdict.decision is Decision.ESCALATE,
-                case_id=case_id,
-                request_id=request_id,
-                timestamp=now.isoformat(),
-                model_version=new.model_version,
-                policy_version=new.policy_version,
-                reason_code=verdict.reason_code,
-                flags=new.flags,
-                latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            ),
+    def result(
+        self,
+        new: NewDecision,
+        verdict: PolicyDecision,
+        answer: str | None,
+        case_id: int | None,
+        *,
+        error: str | None,
+        now: datetime,
+        started: float,
+    ) -> AgentResult:
+        return AgentResult(
+            decision=verdict.decision.value,
+            rationale=verdict.rationale,
+            confidence=0.0 if error else verdict.confidence,
+            safety_probs=new.probabilities,
+            task_response=answer if verdict.decision is Decision.ALLOW else None,
+            human_required=verdict.decision is Decision.ESCALATE,
+            case_id=case_id,
+            request_id=new.request_id,
+            timestamp=now.isoformat(),
+            model_version=new.model_version,
+            policy_version=new.policy_version,
+            reason_code=verdict.reason_code,
+            flags=new.flags,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
     def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
@@ -192,15 +233,15 @@ class Agent:
             return empty, None, f"{type(exc).__name__}: {exc}"
         return prefill.probs, prefill, None
 
-    def _generation(self) -> GenerationConfig:
+    def generation_config(self) -> GenerationConfig:
         return GenerationConfig(
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
 
-    def _sla(self) -> timedelta:
+    def case_sla(self) -> timedelta:
         return timedelta(minutes=self.settings.case_sla_minutes)
 
-    def _write(self, work: Callable[[Session], T], request_id: str) -> T:
+    def write(self, work: Callable[[Session], T], request_id: str) -> T:
         """Run ``work`` in one transaction; a database failure means nothing more is delivered."""
         try:
             with self.sessions.begin() as session:
@@ -226,3 +267,10 @@ def _default_agent() -> Agent:
 def run_agent(context: str, user_request: str) -> dict[str, object]:
     """The seed's entry point: decide (and answer on ALLOW) with the configured default agent."""
     return _default_agent().run(context, user_request, user="python-api").model_dump()
+
+
+def run_agent_batch(requests: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """Batched ``run_agent``: one prefill for all ``(context, user_request)`` pairs; same decisions."""
+    from app.agent_batch import run_batch
+
+    return [r.model_dump() for r in run_batch(_default_agent(), requests, user="python-api")]

@@ -45,6 +45,14 @@ class Prefill:
         return int(self.attention_mask.sum())
 
 
+@dataclass
+class BatchPrefill:
+    attention_mask: torch.Tensor  # (batch, seq), left padded
+    cache: Any
+    next_logits: torch.Tensor  # (batch, vocab)
+    probs: list[dict[Decision, float]]
+
+
 class DualHeadRuntime:
     """The LM (TaskHeadA) and the safety head (SafetyHeadB) sharing one prefill. Thread-safe."""
 
@@ -127,6 +135,55 @@ class DualHeadRuntime:
 
     def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
         return "".join(self.stream(prefill, config))
+
+    @torch.inference_mode()
+    def prefill_batch(self, pairs: list[tuple[str, str]]) -> BatchPrefill:
+        """One left-padded prefill for many prompts: probabilities for all, cache kept for decoding."""
+        batch = encode_prompts(self.tokenizer, pairs)
+        with self.lock:
+            out, probs = self._forward(batch, use_cache=True)
+        return BatchPrefill(
+            attention_mask=batch["attention_mask"],
+            cache=out.cache,
+            next_logits=out.logits[:, -1, :],
+            probs=[_as_dict(row) for row in probs],
+        )
+
+    @torch.inference_mode()
+    def generate_batch(self, prefill: BatchPrefill, rows: list[int], config: GenerationConfig) -> list[str]:
+        """Greedy/sampled answers for the chosen ``rows`` of a batch prefill, decoded together.
+
+        The other rows are dropped from the cache first, so a REFUSE in the batch costs no decoding.
+        Relative (rotary) positions make each row's answer independent of how much padding it has.
+        """
+        if not rows:
+            return []
+        index = torch.tensor(rows, device=self.device)
+        cache = prefill.cache
+        cache.batch_select_indices(index)
+        logits = prefill.next_logits.index_select(0, index)
+        mask = prefill.attention_mask.to(self.device).index_select(0, index)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids: list[list[int]] = [[] for _ in rows]
+        done = [False] * len(rows)
+        for step in range(config.max_new_tokens):
+            tokens = [_sample(logits[i : i + 1], config) for i in range(len(rows))]
+            for i, token in enumerate(tokens):
+                if done[i]:
+                    continue
+                if token in self._eos and not config.ignore_eos:
+                    done[i] = True
+                else:
+                    ids[i].append(token)
+            if all(done) or step == config.max_new_tokens - 1:
+                break
+            feed = torch.tensor([[pad if done[i] else t] for i, t in enumerate(tokens)], device=self.device)
+            alive = torch.tensor([[0 if d else 1] for d in done], device=self.device, dtype=mask.dtype)
+            mask = torch.cat([mask, alive], dim=1)
+            with self.lock:
+                out = self.lm(input_ids=feed, attention_mask=mask, cache=cache, use_cache=True)
+            logits, cache = out.logits[:, -1, :], out.cache
+        return [self.tokenizer.decode(row_ids, skip_special_tokens=True) for row_ids in ids]
 
 
 def _as_dict(row: torch.Tensor) -> dict[Decision, float]:

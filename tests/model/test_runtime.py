@@ -104,3 +104,20 @@ def test_ignore_eos_decodes_exactly_max_new_tokens(runtime: DualHeadRuntime) -> 
     finally:
         hook.remove()
     assert len(seen) == 1 + 6  # the prefill, then one step per token after the first
+
+
+def test_batched_answers_equal_one_by_one(runtime: DualHeadRuntime) -> None:
+    pairs = [
+        ("", "Please draft a short email to my team about Friday"),
+        ("", "hi"),
+        ("You help finance.", "経費精算の手順を教えてください"),
+    ]
+    config = GenerationConfig(max_new_tokens=6, ignore_eos=True)
+    batch = runtime.prefill_batch(pairs)
+    answers = runtime.generate_batch(batch, [0, 2], config)  # row 1 is dropped, as a REFUSE would be
+    singles = [runtime.generate(runtime.prefill(c, r), config) for c, r in (pairs[0], pairs[2])]
+    assert answers == singles
+    for (ctx, req), probs in zip(pairs, batch.probs, strict=True):
+        single = runtime.prefill(ctx, req).probs
+        assert all(probs[k] == pytest.approx(v, abs=1e-4) for k, v in single.items())
+    assert runtime.generate_batch(runtime.prefill_batch(pairs), [], config) == []

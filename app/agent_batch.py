@@ -1,0 +1,85 @@
+"""Many requests through one batched prefill: ``run_agent_batch``.
+
+All prompts share one left-padded prefill (decisions for every row come from it); only the ALLOW rows are
+then decoded, together, from that same cache. Decisions, audit events and cases for the whole batch are
+committed in one transaction before any answer is produced, the answers (or fail-closed revisions if
+decoding fails) in a second one — the same guarantees as the single-request road.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from app.agent import Agent, AgentResult
+from app.validation import InputError
+from model.labels import Decision
+from model.runtime import BatchPrefill, PromptTooLongError
+from review.records import AnswerFailure, record_decision
+
+
+def run_batch(
+    agent: Agent, requests: Sequence[tuple[str, str]], *, user: str = "anonymous", role: str = "employee"
+) -> list[AgentResult]:
+    """Decide (and answer the allowed ones) for ``(context, user_request)`` pairs, in order."""
+    if not requests:
+        return []
+    cleaned = []
+    for n, (context, request) in enumerate(requests):
+        try:
+            cleaned.append(agent.clean(context, request))
+        except InputError as exc:
+            raise InputError(f"request {n}: {exc}") from exc
+    started = time.perf_counter()
+    prefill, error = _prefill(agent, [(c.context, c.user_request) for c in cleaned])
+    empty = {d: 0.0 for d in Decision}
+    decided = [
+        agent.decision_record(
+            c, prefill.probs[i] if prefill else empty, error, user=user, role=role, started=started
+        )
+        for i, c in enumerate(cleaned)
+    ]
+    verdicts = [verdict for verdict, _ in decided]
+    news = [new for _, new in decided]
+    errors: list[str | None] = [error] * len(news)
+    now = agent.clock()
+    recorded = agent.write(  # the decisions first, in one transaction, before anything is answered
+        lambda s: [record_decision(session=s, new=new, now=now, case_sla=agent.case_sla()) for new in news],
+        news[0].request_id,
+    )
+    case_ids = [r.case_id for r in recorded]
+    answers: dict[int, str] = {}
+    allowed = [i for i, v in enumerate(verdicts) if v.decision is Decision.ALLOW]
+    if allowed and prefill is not None and agent.model is not None:
+        failures: dict[int, AnswerFailure] = {}
+        try:
+            texts = agent.model.runtime.generate_batch(prefill, allowed, agent.generation_config())
+            answers = dict(zip(allowed, texts, strict=True))
+        except Exception as exc:  # decoding failed: every allowed row fails closed
+            for i in allowed:
+                verdicts[i], failures[i] = agent.answer_failure(exc, news[i])
+                errors[i] = failures[i].error
+        opened = agent.record_answers(
+            [(recorded[i].decision_id, answers.get(i), failures.get(i)) for i in allowed],
+            news[0].request_id,
+            started,
+        )
+        for i, case_id in zip(allowed, opened, strict=True):
+            case_ids[i] = case_id if case_id is not None else case_ids[i]
+    return [
+        agent.result(
+            news[i], verdicts[i], answers.get(i), case_ids[i], error=errors[i], now=now, started=started
+        )
+        for i in range(len(news))
+    ]
+
+
+def _prefill(agent: Agent, pairs: list[tuple[str, str]]) -> tuple[BatchPrefill | None, str | None]:
+    if agent.model is None:
+        return None, f"model not loaded: {agent.model_error or 'unknown error'}"
+    try:
+        return agent.model.runtime.prefill_batch(pairs), None
+    except PromptTooLongError as exc:
+        raise InputError(f"a request is too long for the model: {exc}") from exc
+    except Exception as exc:  # any model failure fails the whole batch closed (ESCALATE)
+        return None, f"{type(exc).__name__}: {exc}"
