@@ -53,6 +53,7 @@ class AgentResult(BaseModel):
     model_version: str
     policy_version: str
     reason_code: str
+    category: str | None = None  # the matched policy category (model/policy.yaml) of a REFUSE / ESCALATE
     flags: list[str]
     latency_ms: float
 
@@ -143,8 +144,11 @@ class Agent:
     ) -> tuple[PolicyDecision, NewDecision]:
         lang = detect_lang(clean.user_request)
         verdict = (
-            error_decision(self.policy, error, lang=lang) if error else decide(probs, self.policy, lang=lang)
+            error_decision(self.policy, error, lang=lang)
+            if error
+            else decide(probs, self.policy, lang=lang, text=clean.user_request)
         )
+        flags = list(clean.flags) + ([f"category:{verdict.category}"] if verdict.category else [])
         new = NewDecision(
             request_id=str(uuid.uuid4()),
             user_name=user,
@@ -160,7 +164,7 @@ class Agent:
             model_version=self.model_version,
             policy_version=self.policy.version,
             latency_ms=(time.perf_counter() - started) * 1000,
-            flags=list(clean.flags),
+            flags=flags,
             error=error,
         )
         return verdict, new
@@ -216,6 +220,7 @@ class Agent:
             model_version=new.model_version,
             policy_version=new.policy_version,
             reason_code=verdict.reason_code,
+            category=verdict.category,
             flags=new.flags,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )

@@ -24,11 +24,24 @@ _JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 
 @dataclass(frozen=True)
+class Category:
+    id: str
+    decision: Decision  # the usual outcome for requests of this category
+    name: dict[str, str]  # {"en": ..., "ja": ...}
+    description: dict[str, str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns)
+
+
+@dataclass(frozen=True)
 class PolicyConfig:
     version: str
     allow_threshold: float
     refuse_threshold: float
     rationales: dict[str, dict[str, str]]
+    categories: tuple[Category, ...] = ()
 
     def with_thresholds(self, *, allow: float | None, refuse: float | None) -> PolicyConfig:
         return PolicyConfig(
@@ -36,7 +49,12 @@ class PolicyConfig:
             allow_threshold=self.allow_threshold if allow is None else allow,
             refuse_threshold=self.refuse_threshold if refuse is None else refuse,
             rationales=self.rationales,
+            categories=self.categories,
         )
+
+    def match_category(self, text: str) -> Category | None:
+        """The first policy category whose patterns match ``text``, if any."""
+        return next((c for c in self.categories if c.matches(text)), None)
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class PolicyDecision:
     confidence: float  # probability of the decided class (for fail-closed paths: of the top class)
     rationale: str
     reason_code: str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | MODEL_ERROR
+    category: str | None = None  # matched policy category id (REFUSE / ESCALATE only)
 
 
 def load_policy(text: str | None = None) -> PolicyConfig:
@@ -57,6 +76,16 @@ def load_policy(text: str | None = None) -> PolicyConfig:
         allow_threshold=float(raw["thresholds"]["allow"]),
         refuse_threshold=float(raw["thresholds"]["refuse"]),
         rationales={k: dict(v) for k, v in raw["rationales"].items()},
+        categories=tuple(
+            Category(
+                id=cid,
+                decision=Decision(c["decision"]),
+                name=dict(c["name"]),
+                description=dict(c["description"]),
+                patterns=tuple(re.compile(p, re.IGNORECASE) for p in c["patterns"]),
+            )
+            for cid, c in (raw.get("categories") or {}).items()
+        ),
     )
 
 
@@ -65,7 +94,28 @@ def detect_lang(text: str) -> str:
     return "ja" if _JA_CHARS.search(text) else "en"
 
 
-def decide(probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en") -> PolicyDecision:
+def decide(
+    probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en", text: str = ""
+) -> PolicyDecision:
+    """The policy decision; for REFUSE / ESCALATE the matched category (from ``text``) names the reason."""
+    result = _decide(probs, policy, lang)
+    if result.decision is Decision.ALLOW or not text:
+        return result
+    category = policy.match_category(text)
+    if category is None:
+        return result
+    label = {"ja": "区分", "en": "Category"}.get(lang, "Category")
+    name = category.name.get(lang) or category.name["en"]
+    return PolicyDecision(
+        result.decision,
+        result.confidence,
+        f"{result.rationale} {label}: {name}.",
+        result.reason_code,
+        category.id,
+    )
+
+
+def _decide(probs: dict[Decision, float], policy: PolicyConfig, lang: str) -> PolicyDecision:
     p_allow, p_refuse, p_esc = (probs[Decision.ALLOW], probs[Decision.REFUSE], probs[Decision.ESCALATE])
     top = max(probs, key=lambda d: probs[d])
     if p_refuse >= policy.refuse_threshold:

@@ -20,3 +20,18 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert "make run" in readme and "make test" in readme
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
     assert "make test" in ci
+
+
+def test_safety_policy_doc_matches_the_policy_file() -> None:
+    from model.policy import load_policy
+
+    policy = load_policy()
+    doc = (ROOT / "docs" / "SAFETY_POLICY.md").read_text(encoding="utf-8")
+    assert f"`{policy.version}`" in doc
+    assert f"**{policy.allow_threshold:.2f}**" in doc and f"**{policy.refuse_threshold:.2f}**" in doc
+    for code in policy.rationales:
+        assert f"`{code}`" in doc, code
+    en, ja = doc.split("## 日本語")
+    for c in policy.categories:
+        assert f"| `{c.id}` | {c.name['en']} | {c.decision.value} |" in en, c.id
+        assert f"| `{c.id}` | {c.name['ja']} | {c.decision.value} |" in ja, c.id
