@@ -10,7 +10,7 @@ from pathlib import Path
 from app.settings import Settings
 from model.default_model import ensure_default_model
 from model.head import check_compatible, head_digest, load_head
-from model.loading import LoadConfig, describe_base, load_causal_lm
+from model.loading import LoadConfig, adapter_digest, apply_adapter, describe_base, load_causal_lm
 from model.runtime import DualHeadRuntime
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,16 @@ def load_model(settings: Settings) -> LoadedModel:
             device=settings.model_device,
         )
     )
+    version = ""
+    if settings.adapter_dir is not None:
+        lm = apply_adapter(lm, settings.adapter_dir)
+        version = f"+lora-{adapter_digest(settings.adapter_dir)[:12]}"
     head = load_head(head_dir)
     base_name = describe_base(base)
     check_compatible(head, head_dir, hidden_size=lm.config.hidden_size, base_name=base_name)
     runtime = DualHeadRuntime(lm, tokenizer, head, max_prompt_tokens=settings.max_prompt_tokens)
     return LoadedModel(
-        runtime=runtime, model_version=f"{base_name}+head-{head_digest(head_dir)[:12]}", base_name=base_name
+        runtime=runtime,
+        model_version=f"{base_name}{version}+head-{head_digest(head_dir)[:12]}",
+        base_name=base_name,
     )

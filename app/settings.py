@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         description="'default' (the shipped Qwen2.5-Coder-0.5B-Instruct), a local folder, or a hub id",
     )
     head_dir: Path | None = Field(None, description="Safety head folder; default: the committed head")
+    adapter_dir: Path | None = Field(
+        None, description="peft LoRA adapter for the answering LM (TaskHeadA); none = the base model"
+    )
     model_dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     model_device: str = "cpu"
     load_in_4bit: bool = Field(False, description="NF4 quantisation via bitsandbytes (CUDA only)")

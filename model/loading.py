@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,3 +52,27 @@ def describe_base(name_or_path: str) -> str:
     """A short, stable name for the base model used in ``model_version``."""
     path = Path(name_or_path)
     return path.name if path.exists() else name_or_path.replace("/", "--")
+
+
+def apply_adapter(model: Any, adapter_dir: Path) -> Any:
+    """Load a peft LoRA adapter (TaskHeadA) onto ``model`` and merge it for inference.
+
+    Merging keeps the runtime unchanged (a plain causal LM) and costs nothing per token; the safety head
+    then reads the hidden states of the adapted model, which is what a jointly trained head expects.
+    """
+    from peft import PeftModel
+
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise FileNotFoundError(f"{adapter_dir} holds no peft adapter (adapter_config.json is missing)")
+    merged = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False).merge_and_unload()
+    merged.eval()
+    return merged
+
+
+def adapter_digest(adapter_dir: Path) -> str:
+    """SHA-256 over the adapter's files: the adapter part of ``model_version``."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in adapter_dir.iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
