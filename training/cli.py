@@ -15,7 +15,7 @@ from model.default_model import ensure_default_model
 from model.head import HEAD_MANIFEST, save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
-from training.data import SafetyRow, read_rows, sample_per_group, split_of
+from training.data import SafetyRow, collect_rows, split_of
 from training.features import extract
 from training.train_head import HeadTrainConfig, evaluate, fit_temperature, train_head
 
@@ -149,15 +149,7 @@ def _hf_index(layer: int, n_layers: int) -> int:
 
 
 def _load_rows(args: argparse.Namespace) -> list[SafetyRow]:
-    rows: list[SafetyRow] = []
-    for path in args.data:
-        rows.extend(read_rows(path))
-    for path in args.sample:
-        rows.extend(sample_per_group(read_rows(path), cap=args.cap, seed=0))
-    if not args.no_seed_set and SEED_SET.is_file():
-        rows.extend(read_rows(SEED_SET))
-    unique = {r.text_hash(): r for r in rows}  # duplicates (same context + prompt) count once
-    return list(unique.values())
+    return collect_rows(args.data, args.sample, cap=args.cap, seed_set=None if args.no_seed_set else SEED_SET)
 
 
 def _data_summary(

@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +91,18 @@ def split_of(row: SafetyRow, *, val_percent: int = 10, test_percent: int = 15) -
     if bucket < test_percent + val_percent:
         return "val"
     return "train"
+
+
+def collect_rows(
+    whole: Sequence[Path], sampled: Sequence[Path], *, cap: int, seed_set: Path | None
+) -> list[SafetyRow]:
+    """Rows for head training: ``whole`` files entirely, ``sampled`` files capped per (source, label),
+    plus the seed set; the same context + prompt counts once."""
+    rows: list[SafetyRow] = []
+    for path in whole:
+        rows.extend(read_rows(path))
+    for path in sampled:
+        rows.extend(sample_per_group(read_rows(path), cap=cap, seed=0))
+    if seed_set is not None and seed_set.is_file():
+        rows.extend(read_rows(seed_set))
+    return list({r.text_hash(): r for r in rows}.values())

