@@ -8,8 +8,10 @@ from importlib import resources
 from pathlib import Path
 
 from app.settings import Settings
+from model.artifacts import ADAPTER_DIR, check_base, load_gate, read_verified, tokenizer_digest
 from model.default_model import ensure_default_model
-from model.head import check_compatible, head_digest, load_head
+from model.gate import attach
+from model.head import check_compatible, load_head
 from model.loading import LoadConfig, adapter_digest, apply_adapter, describe_base, load_causal_lm
 from model.runtime import DualHeadRuntime
 
@@ -46,16 +48,19 @@ def load_model(settings: Settings) -> LoadedModel:
             device=settings.model_device,
         )
     )
-    version = ""
-    if settings.adapter_dir is not None:
-        lm = apply_adapter(lm, settings.adapter_dir)
-        version = f"+lora-{adapter_digest(settings.adapter_dir)[:12]}"
-    head = load_head(head_dir)
     base_name = describe_base(base)
-    check_compatible(head, head_dir, hidden_size=lm.config.hidden_size, base_name=base_name)
+    manifest = read_verified(head_dir)  # every file re-hashed: an altered artifact is refused
+    check_base(manifest, base_name=base_name, tokenizer_sha256=tokenizer_digest(tokenizer), where=head_dir)
+    version = f"{base_name}+{manifest['content_sha256'][:12]}"
+    adapter = settings.adapter_dir or (head_dir / ADAPTER_DIR if (head_dir / ADAPTER_DIR).is_dir() else None)
+    if adapter is not None:
+        lm = apply_adapter(lm, adapter)
+        if settings.adapter_dir is not None:  # an adapter from outside the artifact is named separately
+            version += f"+lora-{adapter_digest(adapter)[:12]}"
+    head = load_head(head_dir)
+    check_compatible(head, head_dir, hidden_size=lm.config.hidden_size)
+    gate = load_gate(head_dir)
+    if gate is not None:
+        attach(lm, gate)
     runtime = DualHeadRuntime(lm, tokenizer, head, max_prompt_tokens=settings.max_prompt_tokens)
-    return LoadedModel(
-        runtime=runtime,
-        model_version=f"{base_name}{version}+head-{head_digest(head_dir)[:12]}",
-        base_name=base_name,
-    )
+    return LoadedModel(runtime=runtime, model_version=version, base_name=base_name)

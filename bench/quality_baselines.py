@@ -24,8 +24,9 @@ import torch
 from tqdm import tqdm
 
 from app.model_loader import default_head_dir
+from model.artifacts import read_verified
 from model.default_model import ensure_default_model
-from model.head import load_head, read_manifest
+from model.head import load_head
 from model.labels import LABEL_INDEX, LABELS, Decision
 from model.loading import LoadConfig, load_causal_lm
 from model.policy import PolicyConfig, load_policy
@@ -112,7 +113,7 @@ def main() -> None:
     base = ensure_default_model(args.var_dir / "models")
     lm, tok = load_causal_lm(LoadConfig(str(base)))
     layer = head.config.layer if head.config.layer >= 0 else lm.config.num_hidden_layers
-    cache = args.var_dir / "features" / f"{read_manifest(head_dir).get('base_model', base.name)}.pt"
+    cache = args.var_dir / "features" / f"{read_verified(head_dir)['base_model']}.pt"
     feats = extract(lm, tok, rows, layers=[12, 16, 20, 24], cache_file=cache)[layer]
     with torch.no_grad():
         ours = as_dicts(head.probs(feats))

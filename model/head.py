@@ -7,11 +7,9 @@ Weights are a safetensors file next to a JSON config, small enough to commit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -78,35 +76,14 @@ def load_head(directory: Path) -> SafetyHead:
     return head.eval()
 
 
-HEAD_MANIFEST = "manifest.json"
-
-
 class HeadMismatchError(ValueError):
-    """The safety head was trained for a different base model."""
+    """The safety head was trained for a model with another hidden size."""
 
 
-def head_digest(directory: Path) -> str:
-    """SHA-256 over the head's weights and config: the head part of ``model_version``."""
-    digest = hashlib.sha256()
-    for name in (HEAD_CONFIG, HEAD_WEIGHTS):
-        digest.update((directory / name).read_bytes())
-    return digest.hexdigest()
-
-
-def read_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / HEAD_MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def check_compatible(head: SafetyHead, directory: Path, *, hidden_size: int, base_name: str) -> None:
-    """Refuse a head whose hidden size or recorded base model differs from the loaded LM."""
+def check_compatible(head: SafetyHead, directory: Path, *, hidden_size: int) -> None:
+    """Refuse a head whose hidden size differs from the loaded LM's."""
     if head.config.hidden_size != hidden_size:
         raise HeadMismatchError(
             f"safety head in {directory} expects hidden size {head.config.hidden_size}, "
             f"but the base model has {hidden_size}; train a head for this model (so8t train-head)"
-        )
-    trained_for = read_manifest(directory).get("base_model")
-    if trained_for and trained_for != base_name:
-        raise HeadMismatchError(
-            f"safety head in {directory} was trained for base model {trained_for!r}, not {base_name!r}"
         )

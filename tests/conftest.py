@@ -7,7 +7,6 @@ creates its own database and drops it afterwards. They fail, not skip, when the 
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +20,8 @@ from sqlalchemy.engine import make_url
 from app.model_loader import LoadedModel, load_model
 from app.services import Services, build_services
 from app.settings import Settings
-from model.head import HEAD_MANIFEST, SafetyHead, SafetyHeadConfig, save_head
+from model.artifacts import tokenizer_digest, write_manifest
+from model.head import SafetyHead, SafetyHeadConfig, save_head
 from model.labels import LABEL_INDEX
 from model.tiny import build_tiny_model
 
@@ -48,22 +48,34 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-qwen2")
 
 
-def make_forced_head(directory: Path, decision: str, *, hidden_size: int = 64, strength: float = 8.0) -> Path:
-    """A real head whose output bias makes ``decision`` win for every input (weights zeroed)."""
+def make_forced_head(
+    directory: Path, decision: str, *, tokenizer_sha256: str, hidden_size: int = 64, strength: float = 8.0
+) -> Path:
+    """A real head artifact whose output bias makes ``decision`` win for every input (weights zeroed)."""
     head = SafetyHead(SafetyHeadConfig(hidden_size=hidden_size))
     with torch.no_grad():
         head.out.weight.zero_()
         head.out.bias.zero_()
         head.out.bias[LABEL_INDEX[decision]] = strength
     save_head(head, directory)
-    (directory / HEAD_MANIFEST).write_text(json.dumps({"base_model": "tiny-qwen2"}), encoding="utf-8")
+    write_manifest(directory, base_model="tiny-qwen2", tokenizer_sha256=tokenizer_sha256)
     return directory
 
 
 @pytest.fixture(scope="session")
-def forced_heads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def tiny_tokenizer_sha256(tiny_model_dir: Path) -> str:
+    from transformers import AutoTokenizer
+
+    return tokenizer_digest(AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True))
+
+
+@pytest.fixture(scope="session")
+def forced_heads(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer_sha256: str) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("heads")
-    return {d: make_forced_head(root / d.lower(), d) for d in ("ALLOW", "REFUSE", "ESCALATE")}
+    return {
+        d: make_forced_head(root / d.lower(), d, tokenizer_sha256=tiny_tokenizer_sha256)
+        for d in ("ALLOW", "REFUSE", "ESCALATE")
+    }
 
 
 @pytest.fixture(scope="session")

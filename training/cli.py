@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from model.artifacts import tokenizer_digest, write_manifest
 from model.default_model import ensure_default_model
-from model.head import HEAD_MANIFEST, save_head
+from model.head import save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.data import SafetyRow, collect_rows, split_of
@@ -112,18 +113,19 @@ def run_train_head(args: argparse.Namespace) -> int:
         heldout_rows = [rows[i] for i in splits["heldout"]]
         report["heldout_sources"] = evaluate(head, x[splits["heldout"]], heldout_rows, policy)
     save_head(head, args.out)
-    manifest = {
-        "base_model": describe_base(base),
-        "layer": head.config.layer,
-        "temperature": temperature,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "train_config": asdict(config),
-        "validation_safety_score_by_layer": {str(k): round(v, 4) for k, v in by_layer.items()},
-        "data": _data_summary(args, rows, splits),
-        "policy_version": policy.version,
-    }
-    (args.out / HEAD_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (args.out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    write_manifest(
+        args.out,
+        base_model=describe_base(base),
+        tokenizer_sha256=tokenizer_digest(tokenizer),
+        layer=head.config.layer,
+        temperature=temperature,
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        train_config=asdict(config),
+        validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
+        data=_data_summary(args, rows, splits),
+        policy_version=policy.version,
+    )
     t = report["test"]["overall"]
     print(
         f"chose layer {head.config.layer} (T={temperature:.2f}); test: accuracy {t['accuracy']:.3f}, "

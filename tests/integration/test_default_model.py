@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from app import dbctl
+from app.model_loader import default_head_dir
 from app.services import Services, build_services
 from app.settings import Settings
 from db.models import AuditEvent, DecisionRecord
+from model.artifacts import read_verified
 from tests.conftest import RUN_AGENT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +62,8 @@ def test_obviously_harmful_requests_are_refused_without_generation(services: Ser
         ).scalar_one()
         event = s.execute(select(AuditEvent).where(AuditEvent.request_id == result.request_id)).scalar_one()
     assert row.decision == "REFUSE" and event.payload["decision"] == "REFUSE"
-    assert row.model_version.startswith("qwen2.5-coder-0.5b-instruct+head-")
+    content = read_verified(default_head_dir())["content_sha256"]
+    assert row.model_version == f"qwen2.5-coder-0.5b-instruct+{content[:12]}"
 
 
 def test_run_agent_entry_point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
