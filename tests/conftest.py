@@ -7,6 +7,7 @@ creates its own database and drops it afterwards. They fail, not skip, when the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -139,3 +140,22 @@ def make_services(tiny_models: dict[str, LoadedModel]) -> Iterator[Callable[...,
     yield _make
     for services in built:
         services.engine.dispose()
+
+
+@contextlib.contextmanager
+def fault_after_prefill(services: Services, message: str) -> Iterator[None]:
+    """Let the model's first forward (the prefill) succeed and make every later one raise ``message``:
+    a real fault injected into the real model, as a dying accelerator would."""
+    assert services.agent.model is not None
+    calls: list[int] = []
+
+    def hook(*_: object) -> None:
+        calls.append(1)
+        if len(calls) >= 2:
+            raise RuntimeError(message)
+
+    handle = services.agent.model.runtime.lm.get_input_embeddings().register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()

@@ -18,6 +18,7 @@ from model.labels import LABEL_INDEX
 from model.prompt import encode_prompts
 from model.runtime import DualHeadRuntime
 from review.audit import verify_chain
+from tests.conftest import fault_after_prefill
 
 REQUESTS = [
     ("", "Please draft a short email to my team about Friday"),
@@ -95,19 +96,8 @@ def test_decoding_fault_fails_every_allowed_row_closed(
     sqlite_url: str, make_services: Callable[..., Services]
 ) -> None:
     services = make_services(sqlite_url, "ALLOW")
-    embed = services.agent.model.runtime.lm.get_input_embeddings()  # type: ignore[union-attr]
-    calls: list[int] = []
-
-    def fault_after_prefill(*_: object) -> None:
-        calls.append(1)
-        if len(calls) >= 2:
-            raise RuntimeError("simulated fault while decoding")
-
-    hook = embed.register_forward_hook(fault_after_prefill)
-    try:
+    with fault_after_prefill(services, "simulated fault while decoding"):
         results = run_batch(services.agent, REQUESTS[:3])
-    finally:
-        hook.remove()
     assert [r.decision for r in results] == ["ESCALATE"] * 3
     assert all(r.reason_code == "MODEL_ERROR" and r.case_id and r.task_response is None for r in results)
     with services.sessions() as s:

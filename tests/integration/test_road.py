@@ -16,6 +16,7 @@ from db.models import AuditEvent, Case, DecisionRecord
 from model.head import SafetyHead, SafetyHeadConfig
 from model.runtime import DualHeadRuntime
 from review.audit import verify_chain
+from tests.conftest import fault_after_prefill
 
 
 def _rows(services: Services) -> tuple[list[DecisionRecord], list[AuditEvent], list[Case]]:
@@ -138,19 +139,8 @@ def test_generation_fault_after_allow_fails_closed(
     db_url: str, make_services: Callable[..., Services]
 ) -> None:
     services = make_services(db_url, "ALLOW")
-    embed = services.agent.model.runtime.lm.get_input_embeddings()  # type: ignore[union-attr]
-    calls: list[int] = []
-
-    def fault_on_second_forward(*_: object) -> None:
-        calls.append(1)
-        if len(calls) == 2:  # the prefill succeeds; the first decoding step dies
-            raise RuntimeError("simulated accelerator fault")
-
-    hook = embed.register_forward_hook(fault_on_second_forward)
-    try:
+    with fault_after_prefill(services, "simulated accelerator fault"):
         result = services.agent.run("", "Draft a short email to my team")
-    finally:
-        hook.remove()
     assert result.decision == "ESCALATE" and result.reason_code == "MODEL_ERROR"
     assert result.task_response is None and result.case_id is not None
     decisions, events, cases = _rows(services)
