@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--holdout", default="toxicchat,jtruthfulqa")
     parser.add_argument("--var-dir", type=Path, default=Path("var"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--plots", type=Path, help="folder for the confusion and reliability PNGs")
     args = parser.parse_args()
 
     rows = collect_rows(
@@ -145,6 +146,24 @@ def main() -> None:
                 f"{o['over_refusal']:>9.3f}{xs:>17.3f}{esc['precision']:>7.3f}{esc['recall']:>7.3f}"
                 f"{o['macro_f1']:>8.3f}"
             )
+    if args.plots:
+        from plots import confusion_png, reliability_png  # bench/plots.py, beside this script
+
+        args.plots.mkdir(parents=True, exist_ok=True)
+        test = split["test"]
+        so8t_test = report["so8t"]["test"]
+        confusion_png(
+            so8t_test["confusion"],
+            "SO8T head, test split (policy decisions)",  # type: ignore[index]
+            args.plots / "confusion_test.png",
+        )
+        reliability_png(
+            [ours[i] for i in test],
+            [rows[i].label for i in test],
+            "SO8T head reliability, test split",
+            args.plots / "reliability_test.png",
+        )
+        print(f"wrote plots to {args.plots}")
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
