@@ -25,15 +25,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.model_loader import LoadedModel
 from app.settings import Settings
-from app.validation import CleanInput, InputError, clean_input
+from app.validation import CleanInput, InputError, clean_for
 from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
-from model.runtime import GenerationConfig, Prefill, PromptTooLongError
+from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
 from review.audit import AuditChainError
 from review.records import AnswerFailure, NewDecision, record_answer, record_decision
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 class RecordingError(RuntimeError):
@@ -125,12 +126,7 @@ class Agent:
     # -- pieces shared with the batch road (app/agent_batch.py) ------------------------------------
 
     def clean(self, context: str | None, user_request: object) -> CleanInput:
-        return clean_input(
-            context,
-            user_request,
-            max_request_chars=self.settings.max_request_chars,
-            max_context_chars=self.settings.max_context_chars,
-        )
+        return clean_for(self.settings, context, user_request)
 
     def decision_record(
         self,
@@ -226,17 +222,24 @@ class Agent:
         )
 
     def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
-        empty = {d: 0.0 for d in Decision}
+        prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
+        return (prefill.probs if prefill else {d: 0.0 for d in Decision}), prefill, error
+
+    def guarded_prefill(self, call: Callable[[DualHeadRuntime], P]) -> tuple[P | None, str | None]:
+        """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.
+
+        A missing model or any exception becomes an error (the caller escalates, never a silent ALLOW);
+        only a prompt over the token limit is the user's to fix and raises ``InputError``.
+        """
         if self.model is None:
-            return empty, None, f"model not loaded: {self.model_error or 'unknown error'}"
+            return None, f"model not loaded: {self.model_error or 'unknown error'}"
         try:
-            prefill = self.model.runtime.prefill(context, request)
+            return call(self.model.runtime), None
         except PromptTooLongError as exc:
             raise InputError(f"the request is too long for the model: {exc}") from exc
-        except Exception as exc:  # any model failure fails closed (ESCALATE), never a silent ALLOW
+        except Exception as exc:  # any model failure fails closed (ESCALATE)
             log.exception("safety prefill failed")
-            return empty, None, f"{type(exc).__name__}: {exc}"
-        return prefill.probs, prefill, None
+            return None, f"{type(exc).__name__}: {exc}"
 
     def generation_config(self) -> GenerationConfig:
         return GenerationConfig(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from app.agent import Agent, AgentResult
 from app.validation import InputError
 from model.labels import Decision
-from model.runtime import BatchPrefill, PromptTooLongError
 from review.records import AnswerFailure, record_decision
 
 
@@ -31,7 +30,8 @@ def run_batch(
         except InputError as exc:
             raise InputError(f"request {n}: {exc}") from exc
     started = time.perf_counter()
-    prefill, error = _prefill(agent, [(c.context, c.user_request) for c in cleaned])
+    pairs = [(c.context, c.user_request) for c in cleaned]
+    prefill, error = agent.guarded_prefill(lambda runtime: runtime.prefill_batch(pairs))
     empty = {d: 0.0 for d in Decision}
     decided = [
         agent.decision_record(
@@ -72,14 +72,3 @@ def run_batch(
         )
         for i in range(len(news))
     ]
-
-
-def _prefill(agent: Agent, pairs: list[tuple[str, str]]) -> tuple[BatchPrefill | None, str | None]:
-    if agent.model is None:
-        return None, f"model not loaded: {agent.model_error or 'unknown error'}"
-    try:
-        return agent.model.runtime.prefill_batch(pairs), None
-    except PromptTooLongError as exc:
-        raise InputError(f"a request is too long for the model: {exc}") from exc
-    except Exception as exc:  # any model failure fails the whole batch closed (ESCALATE)
-        return None, f"{type(exc).__name__}: {exc}"

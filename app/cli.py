@@ -117,15 +117,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from app.agent import RecordingError
     from app.services import build_services
-    from app.validation import InputError, clean_input
+    from app.validation import InputError, clean_for
 
     try:  # reject bad input before spending seconds on loading the model
-        clean_input(
-            args.context,
-            args.text,
-            max_request_chars=settings.max_request_chars,
-            max_context_chars=settings.max_context_chars,
-        )
+        clean_for(settings, args.context, args.text)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -144,7 +139,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from app.model_loader import load_model
-    from model.policy import load_policy
+    from app.services import policy_from
     from training.data import DataError, read_rows
     from training.evaluate import evaluate_rows, format_table
 
@@ -157,7 +152,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {args.data} has no rows", file=sys.stderr)
         return 2
     loaded = load_model(settings)
-    policy = load_policy().with_thresholds(allow=settings.allow_threshold, refuse=settings.refuse_threshold)
+    policy = policy_from(settings)
     report = evaluate_rows(loaded.runtime, rows, policy, batch_size=args.batch_size)
     report["model_version"], report["policy_version"] = loaded.model_version, policy.version
     print(format_table(report))

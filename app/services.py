@@ -12,7 +12,7 @@ from app.agent import Agent
 from app.model_loader import LoadedModel, load_model
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
-from model.policy import load_policy
+from model.policy import PolicyConfig, load_policy
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,11 @@ class Services:
         return True
 
 
+def policy_from(settings: Settings) -> PolicyConfig:
+    """The policy file with the thresholds the settings override."""
+    return load_policy().with_thresholds(allow=settings.allow_threshold, refuse=settings.refuse_threshold)
+
+
 def build_services(settings: Settings, *, model: LoadedModel | None = None, load: bool = True) -> Services:
     """Wire everything. A model that fails to load leaves the agent failing closed (ESCALATE).
 
@@ -41,7 +46,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
     """
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    policy = load_policy().with_thresholds(allow=settings.allow_threshold, refuse=settings.refuse_threshold)
+    policy = policy_from(settings)
     error = None
     if model is None and not load:
         error = "model loading was skipped"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from app.settings import Settings
+
 # Control and invisible format characters that have no place in a request (tab and newline are kept).
 _KEEP = {"\n", "\t"}
 
@@ -45,3 +47,13 @@ def clean_input(
         raise InputError(f"the context is {len(ctx)} characters; the limit is {max_context_chars}")
     flags = ("invisible_characters_removed",) if (req_stripped or ctx_stripped) else ()
     return CleanInput(context=ctx, user_request=request, flags=flags)
+
+
+def clean_for(settings: Settings, context: object, user_request: object) -> CleanInput:
+    """``clean_input`` with the limits from the settings."""
+    return clean_input(
+        context,
+        user_request,
+        max_request_chars=settings.max_request_chars,
+        max_context_chars=settings.max_context_chars,
+    )
