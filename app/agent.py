@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel
@@ -30,6 +30,7 @@ from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
 from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
 from review.audit import AuditChainError
+from review.queue import QueueConfig
 from review.records import AnswerFailure, NewDecision, record_answer, record_decision
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Agent:
     sessions: sessionmaker[Session]
     model: LoadedModel | None  # None when the model failed to load: every request fails closed
     model_error: str | None = None
+    queue: QueueConfig = field(default_factory=QueueConfig)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
@@ -98,7 +100,7 @@ class Agent:
         now = self.clock()
         # The decision is committed before anything reaches the user.
         recorded = self.write(
-            lambda s: record_decision(session=s, new=new, now=now, case_sla=self.case_sla()), new.request_id
+            lambda s: record_decision(session=s, new=new, now=now, queue=self.queue), new.request_id
         )
         case_id = recorded.case_id
         yield StreamEvent(kind="decision", decision=verdict)
@@ -162,6 +164,8 @@ class Agent:
             latency_ms=(time.perf_counter() - started) * 1000,
             flags=flags,
             error=error,
+            category=verdict.category,
+            lang=lang,
         )
         return verdict, new
 
@@ -185,7 +189,7 @@ class Agent:
                     failure=failure,
                     latency_ms=total_ms,
                     now=self.clock(),
-                    case_sla=self.case_sla(),
+                    queue=self.queue,
                 )
                 for decision_id, answer, failure in answers
             ],
@@ -245,9 +249,6 @@ class Agent:
         return GenerationConfig(
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
-
-    def case_sla(self) -> timedelta:
-        return timedelta(minutes=self.settings.case_sla_minutes)
 
     def write(self, work: Callable[[Session], T], request_id: str) -> T:
         """Run ``work`` in one transaction; a database failure means nothing more is delivered."""

@@ -44,7 +44,7 @@ def run_batch(
     errors: list[str | None] = [error] * len(news)
     now = agent.clock()
     recorded = agent.write(  # the decisions first, in one transaction, before anything is answered
-        lambda s: [record_decision(session=s, new=new, now=now, case_sla=agent.case_sla()) for new in news],
+        lambda s: [record_decision(session=s, new=new, now=now, queue=agent.queue) for new in news],
         news[0].request_id,
     )
     case_ids = [r.case_id for r in recorded]

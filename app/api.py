@@ -1,8 +1,8 @@
-"""REST API: POST /v1/agent/run, GET /healthz, GET /readyz."""
+"""REST API: POST /v1/agent/run (signed-in users), GET /healthz, GET /readyz."""
 
-from __future__ import annotations
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.agent import AgentResult, RecordingError
 from app.services import Services
 from app.validation import InputError
+from review.accounts import Principal
 
 
 class AgentRequest(BaseModel):
@@ -26,13 +27,6 @@ class AgentRequest(BaseModel):
 
     context: str = Field("", description="Optional role or situation; becomes the system turn")
     user_request: str = Field(..., min_length=1, description="The employee's question or task")
-    user: str = Field(
-        "anonymous",
-        min_length=1,
-        max_length=64,
-        pattern=r"^[\w.@-]+$",
-        description="Who is asking (replaced by the authenticated user once login exists)",
-    )
 
 
 class Health(BaseModel):
@@ -50,17 +44,24 @@ class Readiness(BaseModel):
 def build_router(services: Services) -> APIRouter:
     router = APIRouter()
     agent = services.agent
+    Employee = Annotated[Principal, Depends(services.auth.require("chat"))]
 
     @router.post(
         "/v1/agent/run",
         response_model=AgentResult,
         tags=["agent"],
-        responses={422: {"description": "Invalid input"}, 503: {"description": "Not recorded"}},
+        responses={
+            401: {"description": "Not signed in"},
+            422: {"description": "Invalid input"},
+            503: {"description": "Not recorded"},
+        },
     )
-    async def run(body: AgentRequest) -> AgentResult:
+    async def run(body: AgentRequest, who: Employee) -> AgentResult:
         """Decide ALLOW / REFUSE / ESCALATE for one request; answer only on ALLOW."""
         try:
-            return await run_in_threadpool(agent.run, body.context, body.user_request, user=body.user)
+            return await run_in_threadpool(
+                agent.run, body.context, body.user_request, user=who.username, role=who.role
+            )
         except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         except RecordingError as exc:

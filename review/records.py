@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from db.models import DecisionRecord
 from review.audit import append_event
-from review.queue import enqueue
+from review.queue import QueueConfig, enqueue
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class NewDecision:
     latency_ms: float
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    category: str | None = None
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class RecordedDecision:
 
 
 def record_decision(
-    *, session: Session, new: NewDecision, now: datetime, case_sla: timedelta
+    *, session: Session, new: NewDecision, now: datetime, queue: QueueConfig
 ) -> RecordedDecision:
     """Write the decision, its audit event and any case (flushed; the caller commits)."""
     columns = {k: v for k, v in asdict(new).items() if k != "user_role"}  # role goes to the audit event
@@ -65,12 +67,16 @@ def record_decision(
             "input_sha256": _sha256(f"{new.context}\x00{new.request_text}"),
             "flags": list(new.flags),
             "error": new.error,
+            "category": new.category,
+            "lang": new.lang,
         },
         now=now,
     )
     case_id = None
     if new.decision == "ESCALATE":
-        case_id = enqueue(session=session, decision=row, now=now, sla=case_sla).id
+        case_id = enqueue(session=session, decision=row, now=now, config=queue).id
+    elif queue.sampled(new.request_id):  # audit sample: reviewed later; the employee's result is unchanged
+        enqueue(session=session, decision=row, now=now, config=queue, source="sampling")
     return RecordedDecision(decision_id=row.id, case_id=case_id, audit_seq=event.seq)
 
 
@@ -96,7 +102,7 @@ def record_answer(
     failure: AnswerFailure | None,
     latency_ms: float,
     now: datetime,
-    case_sla: timedelta,
+    queue: QueueConfig,
 ) -> int | None:
     """Record what happened after an ALLOW decision: the answer, or the revised decision and its case.
 
@@ -135,5 +141,5 @@ def record_answer(
         now=now,
     )
     if failure.decision == "ESCALATE":
-        return enqueue(session=session, decision=row, now=now, sla=case_sla).id
+        return enqueue(session=session, decision=row, now=now, config=queue).id
     return None

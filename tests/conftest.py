@@ -11,6 +11,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -25,6 +26,7 @@ from model.artifacts import tokenizer_digest, write_manifest
 from model.head import SafetyHead, SafetyHeadConfig, save_head
 from model.labels import LABEL_INDEX
 from model.tiny import build_tiny_model
+from review.accounts import Principal, create_user, principal_of
 
 # The run_agent result keys promised by the seed (and DESIGN.md's contract).
 RUN_AGENT_KEYS = (
@@ -131,6 +133,8 @@ def make_services(tiny_models: dict[str, LoadedModel]) -> Iterator[Callable[...,
     built: list[Services] = []
 
     def _make(url: str, decision: str = "ALLOW", **overrides: object) -> Services:
+        overrides.setdefault("secret_key", "test-signing-key")
+        overrides.setdefault("precedents", False)  # MiniLM loads in the tests that are about precedents
         settings = Settings(database_url=url, _env_file=None, **overrides)  # type: ignore[call-arg, arg-type]
         services = build_services(settings, model=tiny_models[decision])
         dbctl.upgrade(services.engine)
@@ -140,6 +144,28 @@ def make_services(tiny_models: dict[str, LoadedModel]) -> Iterator[Callable[...,
     yield _make
     for services in built:
         services.engine.dispose()
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def add_user(services: Services, username: str, role: str = "employee", *, senior: bool = False) -> Principal:
+    """A real account (password ``PASSWORD``) in the services' database."""
+    with services.sessions.begin() as session:
+        user = create_user(
+            session=session,
+            username=username,
+            role=role,
+            password=PASSWORD,
+            is_senior=senior,
+            now=datetime.now(UTC),
+        )
+        return principal_of(user)
+
+
+def bearer(services: Services, username: str) -> dict[str, str]:
+    """Authorization headers with a token signed by the services' signer (as POST /v1/auth/token gives)."""
+    return {"Authorization": f"Bearer {services.auth.signer.issue(username, datetime.now(UTC))}"}
 
 
 @contextlib.contextmanager

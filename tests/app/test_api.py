@@ -9,14 +9,27 @@ from fastapi.testclient import TestClient
 
 from app.main import create_api, create_app
 from app.services import Services
-from tests.conftest import RUN_AGENT_KEYS
+from tests.conftest import RUN_AGENT_KEYS, add_user, bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def client(sqlite_url: str, make_services: Callable[..., Services]) -> TestClient:
-    return TestClient(create_app(services=make_services(sqlite_url, "ESCALATE")))
+    services = make_services(sqlite_url, "ESCALATE")
+    add_user(services, "emp1")
+    return TestClient(create_app(services=services), headers=bearer(services, "emp1"))
+
+
+def test_agent_needs_a_signed_in_user(sqlite_url: str, make_services: Callable[..., Services]) -> None:
+    services = make_services(sqlite_url, "ALLOW")
+    anonymous = TestClient(create_app(services=services))
+    response = anonymous.post("/v1/agent/run", json={"user_request": "hello"})
+    assert response.status_code == 401 and "Bearer" in response.headers["www-authenticate"]
+    forged = anonymous.post(
+        "/v1/agent/run", json={"user_request": "hello"}, headers={"Authorization": "Bearer abc.def"}
+    )
+    assert forged.status_code == 401 and "invalid or expired" in forged.json()["detail"]
 
 
 def test_run_returns_the_seed_contract(client: TestClient) -> None:
@@ -38,7 +51,7 @@ def test_run_returns_the_seed_contract(client: TestClient) -> None:
         ({"user_request": ""}, "user_request: String should have at least 1 character"),
         ({"user_request": 42}, "user_request: Input should be a valid string"),
         ({"user_request": "hi", "colour": "red"}, "colour: Extra inputs are not permitted"),
-        ({"user_request": "hi", "user": "bad name!"}, "user: String should match pattern"),
+        ({"user_request": "hi", "user": "someone-else"}, "user: Extra inputs are not permitted"),
     ],
 )
 def test_schema_errors_are_422_with_a_readable_message(
@@ -73,11 +86,13 @@ def test_database_outage_is_503_not_a_traceback(
     sqlite_url: str, make_services: Callable[..., Services]
 ) -> None:
     services = make_services(sqlite_url, "ALLOW")
+    add_user(services, "emp1")
     from sqlalchemy import text
 
     with services.engine.begin() as conn:
         conn.execute(text("DROP TABLE audit_events"))
-    response = TestClient(create_app(services=services)).post("/v1/agent/run", json={"user_request": "hello"})
+    client = TestClient(create_app(services=services), headers=bearer(services, "emp1"))
+    response = client.post("/v1/agent/run", json={"user_request": "hello"})
     assert response.status_code == 503 and "not answered" in response.json()["detail"]
 
 

@@ -10,7 +10,7 @@ from app import dbctl
 from db.base import Base
 from db.engine import make_engine
 
-TABLES = {"users", "decisions", "cases", "audit_events", "audit_chain_head", "alembic_version"}
+TABLES = {"users", "decisions", "cases", "case_reviews", "audit_events", "audit_chain_head", "alembic_version"}
 
 
 def test_upgrade_downgrade_upgrade(db_url: str) -> None:
@@ -18,7 +18,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     try:
         dbctl.upgrade(engine)
         assert set(inspect(engine).get_table_names()) == TABLES
-        assert dbctl.current(engine) == "0001"
+        assert dbctl.current(engine) == dbctl.head(engine) == "0003"
         dbctl.downgrade(engine, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         assert dbctl.current(engine) is None

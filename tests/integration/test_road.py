@@ -104,6 +104,7 @@ def test_unloaded_model_fails_closed(db_url: str, make_services: Callable[..., S
 def test_database_failure_delivers_nothing(db_url: str, make_services: Callable[..., Services]) -> None:
     services = make_services(db_url, "ALLOW")
     with services.engine.begin() as conn:
+        conn.execute(text("DROP TABLE case_reviews"))
         conn.execute(text("DROP TABLE cases"))
         conn.execute(text("DROP TABLE decisions"))
     with pytest.raises(RecordingError, match="not answered"):

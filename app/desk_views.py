@@ -1,0 +1,220 @@
+"""What the review desk shows: pydantic views built from cases and decisions (request text masked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from db.models import Case, DecisionRecord
+
+EXCERPT_CHARS = 160
+
+
+class CaseSummary(BaseModel):
+    id: int
+    status: str
+    source: str
+    priority: int
+    category: str | None
+    lang: str
+    model_decision: str
+    excerpt: str
+    created_at: str
+    age_minutes: int
+    sla_due_at: str
+    sla_seconds_left: int
+    overdue: bool
+    claimed_by: str | None
+    needs_senior: bool
+    reviews: int
+    required_reviews: int
+    outcome: str | None
+
+
+class ReviewView(BaseModel):
+    reviewer: str
+    verdict: str
+    reason: str
+    corrected_label: str | None
+    senior: bool
+    created_at: str
+
+
+class CaseDetail(CaseSummary):
+    request_id: str
+    user: str
+    context: str
+    request: str
+    reason_code: str
+    confidence: float
+    probabilities: dict[str, float]
+    rationale: str
+    flags: list[str]
+    model_version: str
+    appeal_text: str | None
+    lease_expires_at: str | None
+    verdict_reason: str | None
+    corrected_label: str | None
+    final_response: str | None
+    answer_pending: bool
+    decided_by: str | None
+    your_review: ReviewView | None
+    visible_reviews: list[ReviewView]  # blind: other reviewers' verdicts only once the case is decided
+
+
+class PrecedentView(BaseModel):
+    case_id: int
+    similarity: float
+    excerpt: str
+    model_decision: str
+    outcome: str | None
+    verdict_reason: str | None
+    corrected_label: str | None
+
+
+def precedent_view(case: Case, similarity: float, mask: Callable[[str], str]) -> PrecedentView:
+    return PrecedentView(
+        case_id=case.id,
+        similarity=round(similarity, 4),
+        excerpt=_excerpt(case.decision.request_text, mask),
+        model_decision=case.decision.decision,
+        outcome=case.outcome,
+        verdict_reason=case.verdict_reason,
+        corrected_label=case.corrected_label,
+    )
+
+
+class QueueStats(BaseModel):
+    open: int
+    claimed: int
+    decided: int
+    overdue: int
+    open_by_priority: dict[str, int]
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, int, int]], *, overdue: int) -> QueueStats:
+        totals = {"open": 0, "claimed": 0, "decided": 0}
+        by_priority = {"high": 0, "normal": 0, "low": 0}
+        names = {1: "high", 2: "normal", 3: "low"}
+        for status, priority, count in rows:
+            totals[status] = totals.get(status, 0) + count
+            if status == "open":
+                by_priority[names.get(priority, "normal")] += count
+        return cls(**totals, overdue=overdue, open_by_priority=by_priority)
+
+
+class Outcome(BaseModel):
+    """What the employee sees about one of their requests."""
+
+    request_id: str
+    decision: str
+    created_at: str
+    excerpt: str
+    case_id: int | None
+    case_status: str | None
+    outcome: str | None  # approved | rejected | fail_safe
+    response: str | None  # the answer or the refusal the employee is shown
+    answer_pending: bool
+    can_appeal: bool
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _excerpt(text: str, mask: Callable[[str], str]) -> str:
+    masked = mask(text)
+    return masked if len(masked) <= EXCERPT_CHARS else masked[: EXCERPT_CHARS - 1] + "…"
+
+
+def case_summary(case: Case, now: datetime, mask: Callable[[str], str]) -> CaseSummary:
+    return CaseSummary(**_summary_fields(case, now, mask))
+
+
+def _summary_fields(case: Case, now: datetime, mask: Callable[[str], str]) -> dict[str, object]:
+    left = int((case.sla_due_at - now).total_seconds())
+    return {
+        "id": case.id,
+        "status": case.status,
+        "source": case.source,
+        "priority": case.priority,
+        "category": case.category,
+        "lang": case.lang,
+        "model_decision": case.decision.decision,
+        "excerpt": _excerpt(case.decision.request_text, mask),
+        "created_at": case.created_at.isoformat(),
+        "age_minutes": int((now - case.created_at).total_seconds() // 60),
+        "sla_due_at": case.sla_due_at.isoformat(),
+        "sla_seconds_left": left,
+        "overdue": case.status != "decided" and left < 0,
+        "claimed_by": case.claimed_by,
+        "needs_senior": case.needs_senior,
+        "reviews": len([r for r in case.reviews if not r.senior]),
+        "required_reviews": case.required_reviews,
+        "outcome": case.outcome,
+    }
+
+
+def case_detail(case: Case, *, viewer: str, now: datetime, mask: Callable[[str], str]) -> CaseDetail:
+    d = case.decision
+    reviews = [
+        ReviewView(
+            reviewer=r.reviewer,
+            verdict=r.verdict,
+            reason=r.reason,
+            corrected_label=r.corrected_label,
+            senior=r.senior,
+            created_at=r.created_at.isoformat(),
+        )
+        for r in case.reviews
+    ]
+    mine = next((r for r in reviews if r.reviewer == viewer), None)
+    # Blind double review: until the case is decided, a reviewer sees no one else's verdict, except a
+    # senior resolving a disagreement, who needs to see both sides.
+    visible = reviews if case.status == "decided" or case.needs_senior else [r for r in reviews if r is mine]
+    return CaseDetail(
+        **_summary_fields(case, now, mask),
+        request_id=d.request_id,
+        user=d.user_name,
+        context=mask(d.context),
+        request=mask(d.request_text),
+        reason_code=d.reason_code,
+        confidence=d.confidence,
+        probabilities=d.probabilities,
+        rationale=d.rationale,
+        flags=list(d.flags),
+        model_version=d.model_version,
+        appeal_text=mask(case.appeal_text) if case.appeal_text else None,
+        lease_expires_at=_iso(case.lease_expires_at),
+        verdict_reason=case.verdict_reason,
+        corrected_label=case.corrected_label,
+        final_response=case.final_response,
+        answer_pending=case.answer_pending,
+        decided_by=case.decided_by,
+        your_review=mine,
+        visible_reviews=visible,
+    )
+
+
+def outcome_of(row: DecisionRecord) -> Outcome:
+    case = row.case
+    if case is not None and case.status == "decided":
+        response = case.final_response
+    elif row.decision in ("ALLOW", "REFUSE"):
+        response = row.task_response if row.decision == "ALLOW" else row.rationale
+    else:
+        response = None
+    return Outcome(
+        request_id=row.request_id,
+        decision=row.decision,
+        created_at=row.created_at.isoformat(),
+        excerpt=_excerpt(row.request_text, lambda t: t),
+        case_id=case.id if case else None,
+        case_status=case.status if case else None,
+        outcome=case.outcome if case else None,
+        response=response,
+        answer_pending=bool(case and case.answer_pending),
+        can_appeal=row.decision == "REFUSE" and case is None,
+    )
