@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.desk import CaseListFilters, DeskPermissionError
-from app.desk_views import CaseDetail, CaseSummary, Outcome, PrecedentView, QueueStats
+from app.desk_views import CaseDetail, CaseSummary, Outcome, PrecedentView, QueueStats, RawText
 from app.services import Services
 from review.accounts import Principal
 from review.queue import CaseNotFoundError, QueueFilters, ReviewError
@@ -51,6 +51,11 @@ class DecideRequest(BaseModel):
     edited_answer: str | None = Field(None, max_length=20000, description="approve only: replaces the model")
 
 
+class RevealRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=10, max_length=500, description="Why raw text is needed (audited)")
+
+
 class AppealRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=3, max_length=2000, description="Why the refusal was wrong")
@@ -73,6 +78,7 @@ def build_people_router(services: Services) -> APIRouter:
     auth, desk = services.auth, services.desk
     Reviewer = Annotated[Principal, Depends(auth.require("review"))]
     Employee = Annotated[Principal, Depends(auth.require("chat"))]
+    Compliance = Annotated[Principal, Depends(auth.require("compliance"))]
 
     @router.post("/v1/auth/token", response_model=Token, tags=["auth"], responses={401: ERRORS[401]})
     async def token(username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Token:
@@ -148,6 +154,11 @@ def build_people_router(services: Services) -> APIRouter:
     async def release_case(case_id: int, who: Reviewer) -> CaseDetail:
         """Give a case you hold back to the queue."""
         return await _call(desk.release, who, case_id)
+
+    @router.post("/v1/cases/{case_id}/reveal", response_model=RawText, tags=["review"], responses=ERRORS)
+    async def reveal(case_id: int, body: RevealRequest, who: Compliance) -> RawText:
+        """Break-glass: the unmasked request, for compliance officers and admins; audited with the reason."""
+        return await _call(desk.reveal, who, case_id, body.reason)
 
     @router.get("/v1/requests", response_model=list[Outcome], tags=["requests"], responses=ERRORS)
     async def my_requests(who: Employee) -> list[Outcome]:

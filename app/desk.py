@@ -21,6 +21,7 @@ from app.desk_views import (
     Outcome,
     PrecedentView,
     QueueStats,
+    RawText,
     case_detail,
     case_summary,
     outcome_of,
@@ -30,6 +31,7 @@ from app.model_loader import LoadedModel
 from db.models import Case, DecisionRecord
 from model.runtime import GenerationConfig
 from review.accounts import Principal
+from review.pii_access import RawAccessDenied, reveal_raw
 from review.precedents import Embedder, nearest_decided, store_embedding
 from review.queue import CaseNotFoundError, QueueConfig, QueueFilters, ReviewError, claim_next, release
 from review.verdicts import Verdict, appeal, decide, record_case_answer
@@ -191,6 +193,25 @@ class ReviewDesk:
             error = f"{type(exc).__name__}: {exc}"
         with self.sessions.begin() as s:
             record_case_answer(session=s, case_id=case_id, answer=answer, error=error, now=self.clock())
+
+    def reveal(self, who: Principal, case_id: int, reason: str) -> RawText:
+        """Break-glass: the unmasked request and context, for compliance / admin, audited with the reason."""
+        with self.sessions.begin() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseNotFoundError(f"case {case_id} does not exist")
+            try:
+                reveal_raw(
+                    session=s,
+                    actor=who.username,
+                    actor_role=who.role,
+                    reason=reason,
+                    now=self.clock(),
+                    case_id=case_id,
+                )
+            except RawAccessDenied as exc:
+                raise DeskPermissionError(str(exc)) from exc
+            return RawText(case_id=case_id, context=case.decision.context, request=case.decision.request_text)
 
     # -- employees ---------------------------------------------------------------------------------
 

@@ -86,6 +86,14 @@ def precedent_view(case: Case, similarity: float, mask: Callable[[str], str]) ->
     )
 
 
+class RawText(BaseModel):
+    """Unmasked text, shown only after an audited break-glass request."""
+
+    case_id: int
+    context: str
+    request: str
+
+
 class QueueStats(BaseModel):
     open: int
     claimed: int

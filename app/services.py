@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from app.model_loader import LoadedModel, load_model
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
 from model.policy import PolicyConfig, load_policy
+from review.pii import MaskingConfig, PiiMasker
 from review.precedents import Embedder, MiniLMEmbedder
 from review.queue import HIGH, LOW, NORMAL, QueueConfig
 
@@ -72,6 +74,12 @@ def _embedder(settings: Settings) -> Embedder | None:
         return None
 
 
+def _masker(settings: Settings) -> Callable[[str], str]:
+    """What people see of requests: PII and secrets masked (GiNZA NER loads on the first Japanese text)."""
+    masker = PiiMasker(MaskingConfig(use_ner=settings.pii_ner))
+    return lambda text: masker.mask(text).text
+
+
 def build_services(settings: Settings, *, model: LoadedModel | None = None, load: bool = True) -> Services:
     """Wire everything. A model that fails to load leaves the agent failing closed (ESCALATE).
 
@@ -109,5 +117,6 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         model=model,
         generation=agent.generation_config(),
         embedder=_embedder(settings),
+        mask=_masker(settings),
     )
     return Services(settings=settings, engine=engine, sessions=sessions, agent=agent, auth=auth, desk=desk)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     audit_sample_rate: float = Field(
         0.0, ge=0.0, le=1.0, description="Share of ALLOW / REFUSE decisions also sent to reviewers as samples"
     )
+    pii_ner: bool = Field(
+        True, description="Mask Japanese names and addresses with GiNZA NER (patterns always)"
+    )
     precedents: bool = Field(True, description="Show reviewers similar past cases (MiniLM embeddings)")
     sweep_interval_seconds: int = Field(60, ge=0, description="SLA sweep period in the server; 0 = off")
 

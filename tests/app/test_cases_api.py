@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -192,3 +193,29 @@ def test_the_server_runs_the_sla_sweep(sqlite_url: str, make_services: Callable[
                     break
             time.sleep(0.2)
     assert case.outcome == "fail_safe" and case.decided_by == "system"
+
+
+def test_reviewers_see_masked_text_and_compliance_can_break_glass(
+    sqlite_url: str, make_services: Callable[..., Services]
+) -> None:
+    services = make_services(sqlite_url, "ESCALATE", pii_ner=True)
+    add_user(services, "emp1")
+    add_user(services, "rev1", "reviewer")
+    add_user(services, "comp", "compliance")
+    client = TestClient(create_app(services=services))
+    text = "山田太郎さん（yamada@example.co.jp、090-1234-5678）の住所は東京都千代田区千代田1-1です。送る？"
+    asked = ask(client, services, "emp1", text)
+    case = client.get(f"/v1/cases/{asked['case_id']}", headers=bearer(services, "rev1")).json()
+    for secret in ("yamada@example.co.jp", "090-1234-5678", "千代田1-1", "山田太郎"):
+        assert secret not in case["request"] and secret not in case["excerpt"], secret
+    assert "[EMAIL]" in case["request"] and "[PHONE]" in case["request"]
+    reveal = f"/v1/cases/{asked['case_id']}/reveal"
+    denied = client.post(reveal, headers=bearer(services, "rev1"), json={"reason": "curious about it"})
+    assert denied.status_code == 403
+    short = client.post(reveal, headers=bearer(services, "comp"), json={"reason": "because"})
+    assert short.status_code == 422
+    raw = client.post(reveal, headers=bearer(services, "comp"), json={"reason": "Legal hold LH-2026-07"})
+    assert raw.status_code == 200 and raw.json()["request"] == unicodedata.normalize("NFKC", text)
+    with services.sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "pii.reveal")).one()
+        assert event.actor == "comp" and event.payload["reason"] == "Legal hold LH-2026-07"
