@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.so8t-installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast lint model db browser openapi clean
+.PHONY: help setup run test test-fast lint model db browser pdf-libs openapi clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) model db  ## venv + packages + default model + database (idempotent)
+setup: $(STAMP) pdf-libs model db  ## venv + packages + default model + database (idempotent)
 
 model: $(STAMP)  ## assemble and convert the default model under var/models (first time ~1 min)
 	$(BIN)/so8t prepare-model
@@ -36,6 +36,14 @@ browser:  ## Debian's Chromium for the browser tests (installs with apt when mis
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; \
 	  else echo "Chromium is missing: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; exit 1; fi; \
+	fi
+
+# WeasyPrint (PDF reports) loads pango and harfbuzz-subset from the system; the Japanese font is a pip wheel.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pdf-libs:  ## system libraries for PDF reports (installs with apt when missing and run as root)
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || ! ldconfig -p | grep -q 'libharfbuzz-subset.so.0'; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PDF_LIBS); \
+	  else echo "PDF reports need: sudo apt-get install $(PDF_LIBS)" >&2; fi; \
 	fi
 
 lint: $(STAMP)  ## ruff + mypy

@@ -1,0 +1,181 @@
+"""``so8t report``: the compliance report of a period as an HTML or PDF file, for people and schedulers.
+
+The file is written to a temporary name first; the export is audited (``report.export`` with the file's
+SHA-256) and committed, and only then is the file moved into place: no report leaves without its
+audit event. Progress goes to stderr, the result line to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings
+
+EPILOG = (
+    "example: so8t report --from 2026-11-01 --to 2026-11-30 --lang ja --format pdf --out report.pdf\n"
+    "exit codes: 0 written; 2 bad arguments or output path; 3 no schema or no decisions in the database"
+)
+
+
+def add_report_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="compliance report of a period (HTML or PDF, English or Japanese); the export is audited",
+        description="Decision volumes, escalation and refusal rates, review workload, SLA and fail-safe, "
+        "overturns, inter-reviewer kappa, appeals, model versions with their evaluation figures, the "
+        "audit-chain verification with its head hash, masked examples, and the record-keeping duties "
+        "they support. Dates are UTC days; both --from and --to are included.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE",
+                   help="first day of the period, YYYY-MM-DD (UTC, included)")  # fmt: skip
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE",
+                   help="last day of the period, YYYY-MM-DD (UTC, included: the period ends at the "
+                   "following midnight)")  # fmt: skip
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="report language (default en)")
+    p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html", help="default html")
+    p.add_argument("--out", type=Path, required=True, help="file to write (replaced if it exists)")
+    p.add_argument("--actor", default="cli", help="who exports, recorded in the audit log (default cli)")
+    p.add_argument("--model-dir", type=Path, action="append", default=[], metavar="DIR",
+                   help="model artifact whose metrics.json gives its version's evaluation figures "
+                   "(repeatable; default: the configured safety head)")  # fmt: skip
+    p.add_argument("--examples", type=int, default=3, metavar="N", help="masked examples per decision")
+
+
+class ReportArgsError(ValueError):
+    pass
+
+
+def parse_period(date_from: str, date_to: str) -> tuple[datetime, datetime]:
+    """``[from 00:00, the day after to 00:00)`` in UTC."""
+    days = []
+    for name, text in (("--from", date_from), ("--to", date_to)):
+        try:
+            days.append(date.fromisoformat(text))
+        except ValueError:
+            raise ReportArgsError(f"{name} {text!r} is not a date; use YYYY-MM-DD") from None
+    first, last = days
+    if last < first:
+        raise ReportArgsError(f"--to {last} is before --from {first}")
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return start, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+
+
+def check_output(out: Path) -> None:
+    if out.is_dir():
+        raise ReportArgsError(f"--out {out} is a directory; name a file")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportArgsError(f"cannot create the folder of --out {out}: {exc.strerror}") from None
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise ReportArgsError(f"cannot write --out {out}: permission denied")
+
+
+def artifact_metrics(directory: Path) -> tuple[str, dict[str, Any]] | None:
+    """(model_version, metrics) of an artifact folder, when its metrics.json is the one its manifest lists.
+
+    The version is ``base_model+content_sha256[:12]``, as ``app.model_loader.load_model`` names it.
+    """
+    manifest_path, metrics_path = directory / "manifest.json", directory / "metrics.json"
+    if not manifest_path.is_file() or not metrics_path.is_file():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data = metrics_path.read_bytes()
+    if (manifest.get("files") or {}).get("metrics.json") != hashlib.sha256(data).hexdigest():
+        _progress(f"warning: {metrics_path} does not match its manifest; its figures are left out")
+        return None
+    return f"{manifest['base_model']}+{manifest['content_sha256'][:12]}", json.loads(data)
+
+
+def _progress(message: str) -> None:
+    print(f"so8t report: {message}", file=sys.stderr, flush=True)
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    for noisy in ("fontTools", "weasyprint.progress"):  # per-glyph and per-page INFO lines
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        start, end = parse_period(args.date_from, args.date_to)
+        check_output(args.out)
+        if args.examples < 0:
+            raise ReportArgsError("--examples must be 0 or more")
+    except ReportArgsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from sqlalchemy import func, select
+
+    from app import dbctl
+    from db.engine import make_engine, make_session_factory
+    from db.models import DecisionRecord
+
+    engine = make_engine(settings.database_url)
+    try:
+        where = engine.url.render_as_string(hide_password=True)
+        if dbctl.current(engine) is None:
+            print(f"error: the database {where} has no schema; run `so8t db upgrade` first", file=sys.stderr)
+            return 3
+        sessions = make_session_factory(engine)
+        with sessions() as s:
+            if not s.scalar(select(func.count()).select_from(DecisionRecord)):
+                print(
+                    f"error: the database {where} holds no decisions yet; nothing to report", file=sys.stderr
+                )
+                return 3
+        return _export(args, settings, sessions, start, end)
+    finally:
+        engine.dispose()
+
+
+def _export(
+    args: argparse.Namespace, settings: Settings, sessions: Any, start: datetime, end: datetime
+) -> int:
+    from review.reports import build_report, record_report_export, to_html, to_pdf
+
+    head_dirs = args.model_dir or [
+        settings.head_dir or Path(str(resources.files("model") / "assets" / "default_head"))
+    ]
+    metrics = dict(filter(None, (artifact_metrics(d) for d in head_dirs)))
+    now = datetime.now(UTC)
+    _progress(f"reading {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d} (UTC) ...")
+    with sessions() as s:
+        report = build_report(session=s, start=start, end=end, lang=args.lang, now=now,
+                              model_metrics=metrics, examples_per_decision=args.examples)  # fmt: skip
+    _progress(
+        f"{report.volumes.total:,} decisions, {report.cases.opened:,} cases; rendering {args.fmt.upper()} ..."
+    )
+    if not report.chain.ok:
+        _progress(
+            f"warning: the audit chain is BROKEN at seq {report.chain.broken_seq}: {report.chain.problem}"
+        )
+    content = to_pdf(report) if args.fmt == "pdf" else to_html(report).encode("utf-8")
+    digest = hashlib.sha256(content).hexdigest()
+    out: Path = args.out
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        with sessions.begin() as s:
+            record_report_export(session=s, actor=args.actor, actor_role="compliance", start=start, end=end,
+                                 lang=args.lang, fmt=args.fmt, sha256=digest, now=datetime.now(UTC),
+                                 head_hash=report.chain.head_hash)  # fmt: skip
+        os.replace(tmp, out)
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {out} ({len(content):,} bytes, sha256 {digest})")
+    return 0
