@@ -53,6 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_train_head_parser(sub)
 
+    from app.cli_audit import add_audit_parser
+
+    add_audit_parser(sub)
+
+    from app.cli_users import add_users_parser
+
+    add_users_parser(sub)
+
+    from app.cli_report import add_report_parser
+
+    add_report_parser(sub)
+
     args = parser.parse_args(argv)
     settings = Settings()
     from app.logs import configure_logging
@@ -91,6 +103,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from training.cli import run_train_head
 
         return run_train_head(args)
+    if args.command == "audit":
+        from app.cli_audit import run_audit
+
+        return run_audit(args, settings)
+    if args.command in ("users", "review"):
+        from app.cli_users import run_review, run_users
+
+        return run_users(args, settings) if args.command == "users" else run_review(args, settings)
+    if args.command == "report":
+        from app.cli_report import run_report
+
+        return run_report(args, settings)
     raise AssertionError(args.command)  # pragma: no cover
 
 
@@ -98,13 +122,27 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app import dbctl
+    from app.cli_users import ensure_first_admin
     from app.main import create_app
     from app.services import build_services
+    from review.accounts import AccountError
 
     services = build_services(settings)
     if not args.no_migrate:
         dbctl.upgrade(services.engine)
     host, port = args.host or settings.host, args.port or settings.port
+    try:
+        password = ensure_first_admin(services.engine, settings, host)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if password:
+        print(
+            f"First start: created the admin account 'admin' with password {password}\n"
+            "  (shown only now; add people with `so8t users add NAME --role reviewer`, "
+            "change it with `so8t users passwd admin`)",
+            flush=True,
+        )
     app = create_app(services=services)
     print(
         f"SO8T Safe Agent is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)",

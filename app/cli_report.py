@@ -8,17 +8,14 @@ audit event. Progress goes to stderr, the result line to stdout.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import logging
 import os
 import sys
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from app.report_service import artifact_metrics as artifact_metrics
+from app.report_service import day_period, default_model_dirs, model_metrics, quiet_pdf_logs
 from app.settings import Settings
 
 EPILOG = (
@@ -68,8 +65,7 @@ def parse_period(date_from: str, date_to: str) -> tuple[datetime, datetime]:
     first, last = days
     if last < first:
         raise ReportArgsError(f"--to {last} is before --from {first}")
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return start, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    return day_period(first, last)
 
 
 def check_output(out: Path) -> None:
@@ -83,29 +79,12 @@ def check_output(out: Path) -> None:
         raise ReportArgsError(f"cannot write --out {out}: permission denied")
 
 
-def artifact_metrics(directory: Path) -> tuple[str, dict[str, Any]] | None:
-    """(model_version, metrics) of an artifact folder, when its metrics.json is the one its manifest lists.
-
-    The version is ``base_model+content_sha256[:12]``, as ``app.model_loader.load_model`` names it.
-    """
-    manifest_path, metrics_path = directory / "manifest.json", directory / "metrics.json"
-    if not manifest_path.is_file() or not metrics_path.is_file():
-        return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    data = metrics_path.read_bytes()
-    if (manifest.get("files") or {}).get("metrics.json") != hashlib.sha256(data).hexdigest():
-        _progress(f"warning: {metrics_path} does not match its manifest; its figures are left out")
-        return None
-    return f"{manifest['base_model']}+{manifest['content_sha256'][:12]}", json.loads(data)
-
-
 def _progress(message: str) -> None:
     print(f"so8t report: {message}", file=sys.stderr, flush=True)
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
-    for noisy in ("fontTools", "weasyprint.progress"):  # per-glyph and per-page INFO lines
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_pdf_logs()
     try:
         start, end = parse_period(args.date_from, args.date_to)
         check_output(args.out)
@@ -141,12 +120,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 def _export(
     args: argparse.Namespace, settings: Settings, sessions: Any, start: datetime, end: datetime
 ) -> int:
-    from review.reports import build_report, record_report_export, to_html, to_pdf
+    from app.report_service import render, write_audited_report
+    from review.reports import build_report
 
-    head_dirs = args.model_dir or [
-        settings.head_dir or Path(str(resources.files("model") / "assets" / "default_head"))
-    ]
-    metrics = dict(filter(None, (artifact_metrics(d) for d in head_dirs)))
+    head_dirs = args.model_dir or default_model_dirs(settings)
+    metrics = model_metrics(head_dirs, warn=lambda message: _progress(f"warning: {message}"))
     now = datetime.now(UTC)
     _progress(f"reading {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d} (UTC) ...")
     with sessions() as s:
@@ -159,23 +137,12 @@ def _export(
         _progress(
             f"warning: the audit chain is BROKEN at seq {report.chain.broken_seq}: {report.chain.problem}"
         )
-    content = to_pdf(report) if args.fmt == "pdf" else to_html(report).encode("utf-8")
-    digest = hashlib.sha256(content).hexdigest()
-    out: Path = args.out
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    tmp = Path(tmp_name)
+    content, out = render(report, args.fmt), Path(args.out)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        with sessions.begin() as s:
-            record_report_export(session=s, actor=args.actor, actor_role="compliance", start=start, end=end,
-                                 lang=args.lang, fmt=args.fmt, sha256=digest, now=datetime.now(UTC),
-                                 head_hash=report.chain.head_hash)  # fmt: skip
-        os.replace(tmp, out)
+        written = write_audited_report(sessions=sessions, report=report, content=content, fmt=args.fmt,
+                                       out=out, actor=args.actor, actor_role="compliance")  # fmt: skip
     except OSError as exc:
         print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    finally:
-        tmp.unlink(missing_ok=True)
-    print(f"wrote {out} ({len(content):,} bytes, sha256 {digest})")
+    print(f"wrote {out} ({written.size:,} bytes, sha256 {written.sha256})")
     return 0

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import gradio as gr
 from fastapi import FastAPI
 
 from app.api import build_router, install_error_handlers
+from app.api_cases import build_people_router
 from app.services import Services, build_services
 from app.settings import Settings
+from app.sweeper import Sweeper
 from app.ui import build_ui
 
 API_DESCRIPTION = (
@@ -17,9 +22,20 @@ API_DESCRIPTION = (
 
 
 def create_api(services: Services) -> FastAPI:
-    """The REST API alone (what docs/openapi.json describes)."""
-    api = FastAPI(title="SO8T Safe Agent", version="0.1.0", description=API_DESCRIPTION)
+    """The REST API alone (what docs/openapi.json describes); runs the SLA sweep while it serves."""
+    sweeper = Sweeper(services.sessions, services.agent.queue, services.settings.sweep_interval_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+
+    api = FastAPI(title="SO8T Safe Agent", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     api.include_router(build_router(services))
+    api.include_router(build_people_router(services))
     install_error_handlers(api)
     return api
 
@@ -28,4 +44,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     services = services or build_services(settings or Settings())
     api = create_api(services)
     api.state.services = services
-    return gr.mount_gradio_app(api, build_ui(services), path="/")
+    return gr.mount_gradio_app(
+        api,
+        build_ui(services),
+        path="/",
+        auth=services.auth.gradio_login,
+        auth_message="SO8T Safe Agent — sign in / サインインしてください",
+    )

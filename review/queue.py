@@ -211,6 +211,9 @@ def claim_next(
             )
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            case = session.get(Case, case_id, populate_existing=True)
+            assert case is not None
+            # the audit append comes last: it holds the chain-head lock until the caller commits
             append_event(
                 session=session,
                 event_type="case.claimed",
@@ -220,8 +223,6 @@ def claim_next(
                 payload={"lease_expires_at": (now + config.lease).isoformat()},
                 now=now,
             )
-            case = session.get(Case, case_id, populate_existing=True)
-            assert case is not None
             return case
         # lost a race on SQLite (another writer took it between SELECT and UPDATE): look again
     return None

@@ -1,4 +1,5 @@
-"""The Chat tab: context + message -> decision badge, then the answer, the refusal or the case number."""
+"""The Chat tab: context + message -> decision badge, then the answer, the refusal or the case number;
+below, "My requests" with the outcomes of reviewed requests and appeals of refusals."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from collections.abc import Iterator
 import gradio as gr
 
 from app.agent import Agent, RecordingError
+from app.auth import Authenticator
+from app.desk import ReviewDesk
+from app.ui.my_requests import build_my_requests
+from app.ui.session import signed_in
 from app.validation import InputError
 from model.policy import PolicyDecision
 
@@ -33,7 +38,7 @@ def badge_html(verdict: PolicyDecision | None, *, pending: bool = False) -> str:
     )
 
 
-def build_chat_tab(agent: Agent) -> None:
+def build_chat_tab(agent: Agent, auth: Authenticator, desk: ReviewDesk) -> None:
     gr.Markdown(
         "Ask a work question. A safety check runs first; "
         "the assistant only answers requests it judges safe.  \n"
@@ -58,12 +63,14 @@ def build_chat_tab(agent: Agent) -> None:
             badge = gr.HTML(badge_html(None), elem_id="so8t-badge")
             answer = gr.Markdown("", elem_id="so8t-answer")
             details = gr.JSON(label="Decision record / 判定記録", elem_id="so8t-details")
+    mine = build_my_requests(desk, auth)
 
-    def ask(ctx: str, msg: str) -> Iterator[tuple[str, str, dict[str, object] | None]]:
+    def ask(ctx: str, msg: str, request: gr.Request) -> Iterator[tuple[str, str, dict[str, object] | None]]:
         verdict: PolicyDecision | None = None
         text = ""
+        who = signed_in(auth, request, "chat")
         try:
-            for event in agent.run_stream(ctx, msg, user="ui-user"):
+            for event in agent.run_stream(ctx, msg, user=who.username, role=who.role):
                 if event.kind == "decision":
                     verdict = event.decision
                     yield badge_html(verdict, pending=True), text, None
@@ -82,15 +89,23 @@ def build_chat_tab(agent: Agent) -> None:
         except RecordingError as exc:
             raise gr.Error(str(exc)) from exc
 
-    send.click(ask, inputs=[context, message], outputs=[badge, answer, details], api_name="ask")
-    message.submit(ask, inputs=[context, message], outputs=[badge, answer, details], api_visibility="private")
+    outputs = [badge, answer, details]
+    for asked in (
+        send.click(ask, inputs=[context, message], outputs=outputs, api_name="ask"),
+        message.submit(ask, inputs=[context, message], outputs=outputs, api_visibility="private"),
+    ):
+        asked.then(mine.refresh, None, mine.outputs, show_progress="hidden", api_visibility="private")
 
 
 def _final_text(decision: str, response: str | None, rationale: str, case_id: int | None) -> str:
     if decision == "ALLOW":
         return response if response and response.strip() else "_(the model returned an empty answer)_"
     if decision == "REFUSE":
-        return f"**Refused / お断りしました.** {rationale}"
+        return (
+            f"**Refused / お断りしました.** {rationale}  \n"
+            "_If this was wrongly blocked, contest it under My requests. / "
+            "誤りと思われる場合は「依頼の状況」から異議を申し立てられます。_"
+        )
     return (
         f"**Sent for human review, case #{case_id}.** A reviewer will decide.  \n"
         f"**人によるレビューに回しました（ケース #{case_id}）。** 担当者の判断をお待ちください。"

@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from review.reports.fonts import FONT_FAMILY, japanese_font_path
 
@@ -75,6 +75,7 @@ def decisions_by_lang(
             )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xlabel(ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole-number ticks only
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         fig.legend(loc="outside upper center", frameon=False, ncols=3)
         return _svg(fig)
@@ -112,6 +113,7 @@ def sla_states(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Mapping[st
             values = [s.get(state, 0) for s in states]
             ax.barh(names, values, left=left, color=color, label=labels[state])
             left = [a + v for a, v in zip(left, values, strict=True)]
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.legend(loc="outside lower center", frameon=False, ncols=3)
         return _svg(fig)
 
@@ -128,5 +130,6 @@ def reviewer_verdicts(
         reject = [r for _, _, r in shown]
         ax.barh(names, approve, color=COLORS["ALLOW"], label=labels["approve"])
         ax.barh(names, reject, left=approve, color=COLORS["REFUSE"], label=labels["reject"])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.legend(loc="outside upper center", frameon=False, ncols=2)
         return _svg(fig)

@@ -5,27 +5,49 @@ SQLite database and returns ``LiveServer(base_url, services)``; every server sta
 down (``should_exit``, thread joined) when the test ends. Each test loads its own copy of the tiny model
 (``tiny_models`` is overridden per test here), so a request left stuck on a model lock in one test cannot
 stall the tests after it.
+
+Browser tests get headless Chromium (``browser``), fresh offline pages (``new_page()``, one browser
+context each, so two people can be signed in at once) and ``login(page, base_url, user)``, which signs in
+through Gradio's own login form. The browser fixtures FAIL, never skip, when Chromium is missing.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
 from sqlalchemy import func, select
 
 from app.main import create_app
 from app.services import Services
 from db.models import AuditEvent, Case, DecisionRecord
+from tests.conftest import PASSWORD
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 30.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # tests/artifacts (git-ignored)
+NewPage = Callable[[], Page]
 
 
 class LiveServer(NamedTuple):
@@ -109,3 +131,73 @@ def record_counts(services: Services) -> tuple[int, int, int]:
             s.scalar(select(func.count()).select_from(Case)) or 0,
             s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
         )
+
+
+@pytest.fixture(scope="module")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: install it (apt-get install chromium) "
+            "or deselect these tests with -m 'not browser'"
+        )
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() has its own 5 s default; this machine is slow
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+    )
+    yield browser
+    browser.close()
+
+
+def _local_only(route: Route) -> None:  # the test machine is offline: fail outside requests at once
+    host = re.match(r"^[a-z]+://([^/:]+)", route.request.url)
+    if host is None or host.group(1) in {"127.0.0.1", "localhost"}:
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[NewPage]:
+    """Factory: a page in a fresh browser context (own cookies); all are closed when the test ends."""
+    contexts = []
+
+    def _open() -> Page:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.route("**/*", _local_only)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    return new_page()
+
+
+def login(page: Page, base_url: str, user: str, password: str = PASSWORD) -> None:
+    """Sign in through Gradio's login form and wait until the app shows who is signed in."""
+    page.goto(f"{base_url}/", wait_until="domcontentloaded")
+    page.locator("input[data-testid=textbox]").first.fill(user)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_role("button", name=re.compile(r"^\s*(Login|ログイン)\s*$")).click()
+    expect(page.locator("#so8t-user [data-user]")).to_have_text(user)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot under tests/artifacts/ (created on demand)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -5,77 +5,26 @@ These tests FAIL, never skip, when Chromium is missing; deselect them with ``-m 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from db.models import Case, DecisionRecord
-from tests.e2e.conftest import StartServer, record_counts
+from tests.conftest import add_user
+from tests.e2e.conftest import StartServer, login, record_counts
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = pytest.mark.timeout(240)  # backstop: one hung request must not stall the whole run
 
-TIMEOUT_MS = 60_000
 CONTEXT = "総務部のアシスタントです。"
 QUESTION = "来週の部署会議の議題を三つ提案してください。"
 EXPECTED_ANSWER = {"ALLOW": None, "REFUSE": "Refused / お断りしました", "ESCALATE": "case #"}
-
-
-@pytest.fixture(scope="module")
-def playwright_driver() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: install it (apt-get install chromium) "
-            "or deselect these tests with -m 'not browser'"
-        )
-    expect.set_options(timeout=TIMEOUT_MS)  # expect() has its own 5 s default; this machine is slow
-    browser = playwright_driver.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="ja-JP")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-
-    def local_only(route: Route) -> None:  # the test machine is offline: fail outside requests at once
-        host = re.match(r"^[a-z]+://([^/:]+)", route.request.url)
-        if host is None or host.group(1) in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", local_only)
-    yield page
-    context.close()
+EMPLOYEE = "hanako"
 
 
 def _open_chat(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/", wait_until="domcontentloaded")
+    login(page, base_url, EMPLOYEE)
     expect(page.locator("#so8t-message textarea")).to_be_visible()
     expect(page.locator("#so8t-send")).to_be_enabled()
 
@@ -86,6 +35,7 @@ def test_japanese_question_shows_the_forced_decision(
     live_server: StartServer, page: Page, decision: str
 ) -> None:
     base_url, services = live_server(decision, max_new_tokens=16)
+    add_user(services, EMPLOYEE)
     _open_chat(page, base_url)
 
     page.locator("#so8t-context textarea").fill(CONTEXT)
@@ -110,7 +60,9 @@ def test_japanese_question_shows_the_forced_decision(
     with services.sessions() as s:
         rows = list(s.execute(select(DecisionRecord)).scalars())
         cases = list(s.execute(select(Case)).scalars())
-    assert [(r.decision, r.request_text, r.context) for r in rows] == [(decision, QUESTION, CONTEXT)]
+    assert [(r.decision, r.request_text, r.context, r.user_name) for r in rows] == [
+        (decision, QUESTION, CONTEXT, EMPLOYEE)
+    ]
     if decision == "ESCALATE":
         assert [c.decision_id for c in cases] == [rows[0].id]
         expect(answer).to_contain_text(f"case #{cases[0].id}")
@@ -124,7 +76,9 @@ def test_empty_message_shows_the_error_toast_and_records_nothing(
     live_server: StartServer, page: Page
 ) -> None:
     base_url, services = live_server("ALLOW")
+    add_user(services, EMPLOYEE)
     _open_chat(page, base_url)
+    before = record_counts(services)  # the account's creation (and sign-in) are already recorded
 
     page.locator("#so8t-message textarea").fill("   ")
     page.locator("#so8t-send").click()
@@ -133,4 +87,5 @@ def test_empty_message_shows_the_error_toast_and_records_nothing(
     expect(toast).to_be_visible()
     expect(toast).to_contain_text("the request is empty")
     expect(page.locator("#so8t-badge .so8t-badge[data-decision]")).to_have_count(0)
-    assert record_counts(services) == (0, 0, 0)
+    assert before[:2] == (0, 0)
+    assert record_counts(services) == before
