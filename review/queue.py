@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import Case, CaseReview, DecisionRecord
 from review.audit import append_event
@@ -199,7 +199,8 @@ def claim_next(
         case_id = session.scalar(query)
         if case_id is None:
             return None
-        claimed = session.execute(
+        # UPDATE … RETURNING: the claim and the claimed row in one round trip
+        case = session.scalars(
             update(Case)
             .where(Case.id == case_id, Case.status == "open")
             .values(
@@ -209,10 +210,10 @@ def claim_next(
                 lease_expires_at=now + config.lease,
                 updated_at=now,
             )
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            case = session.get(Case, case_id, populate_existing=True)
-            assert case is not None
+            .returning(Case)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if case is not None:
             # the audit append comes last: it holds the chain-head lock until the caller commits
             append_event(
                 session=session,
@@ -247,7 +248,13 @@ def release(*, session: Session, case_id: int, reviewer: str, now: datetime) -> 
 
 def held_case(*, session: Session, case_id: int, reviewer: str, now: datetime) -> Case:
     """The case, if ``reviewer`` holds a live lease on it; otherwise a clear ``ReviewError``."""
-    case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
+    case = session.get(
+        Case,
+        case_id,
+        with_for_update={"of": Case},
+        populate_existing=True,
+        options=[joinedload(Case.decision, innerjoin=True)],
+    )
     if case is None:
         raise CaseNotFoundError(f"case {case_id} does not exist")
     if case.status == "decided":

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import VERDICTS, Case, CaseReview, DecisionRecord
@@ -81,6 +80,10 @@ def decide(
     verdict = verdict.checked()
     case = held_case(session=session, case_id=case_id, reviewer=reviewer, now=now)
     senior_call = case.needs_senior and is_senior
+    reviews = list(session.scalars(select(CaseReview).where(CaseReview.case_id == case.id)))
+    # the case row is locked (held_case), so this check cannot race; the unique key is the backstop
+    if any(r.reviewer == reviewer for r in reviews):
+        raise ReviewError(f"you already gave a verdict on case {case_id}")
     review = CaseReview(
         case_id=case.id,
         reviewer=reviewer,
@@ -91,12 +94,8 @@ def decide(
         senior=senior_call,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(review)
-    except IntegrityError as exc:
-        raise ReviewError(f"you already gave a verdict on case {case_id}") from exc
-    reviews = list(session.scalars(select(CaseReview).where(CaseReview.case_id == case.id)))
+    session.add(review)
+    reviews.append(review)
     peers = [r for r in reviews if not r.senior]
     base = {"verdict": verdict.verdict, "reason": verdict.reason, "corrected_label": verdict.corrected_label}
     if senior_call or (len(peers) >= case.required_reviews and len({r.verdict for r in peers}) == 1):

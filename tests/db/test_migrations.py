@@ -10,7 +10,15 @@ from app import dbctl
 from db.base import Base
 from db.engine import make_engine
 
-TABLES = {"users", "decisions", "cases", "case_reviews", "audit_events", "audit_chain_head", "alembic_version"}
+TABLES = {
+    "users",
+    "decisions",
+    "cases",
+    "case_reviews",
+    "audit_events",
+    "audit_chain_head",
+    "alembic_version",
+}
 
 
 def test_upgrade_downgrade_upgrade(db_url: str) -> None:
