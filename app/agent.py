@@ -35,6 +35,7 @@ from review.records import AnswerFailure, NewDecision, record_answer, record_dec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+EXCERPT_CHARS = 200
 P = TypeVar("P")
 
 
@@ -76,6 +77,7 @@ class Agent:
     model: LoadedModel | None  # None when the model failed to load: every request fails closed
     model_error: str | None = None
     queue: QueueConfig = field(default_factory=QueueConfig)
+    mask: Callable[[str], str] = field(default=lambda text: text)  # PII masking for audit excerpts
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
@@ -166,8 +168,18 @@ class Agent:
             error=error,
             category=verdict.category,
             lang=lang,
+            excerpt=self.excerpt(clean.user_request),
         )
         return verdict, new
+
+    def excerpt(self, text: str) -> str:
+        """The audit log's view of a request: PII-masked and at most ``EXCERPT_CHARS`` long."""
+        try:
+            masked = self.mask(text)
+        except Exception:  # never let masking block a decision: keep no excerpt rather than raw text
+            log.exception("masking the audit excerpt failed")
+            return "[excerpt unavailable]"
+        return masked if len(masked) <= EXCERPT_CHARS else masked[: EXCERPT_CHARS - 1] + "…"
 
     def answer_failure(self, exc: Exception, new: NewDecision) -> tuple[PolicyDecision, AnswerFailure]:
         log.error("generation failed for %s", new.request_id, exc_info=exc)

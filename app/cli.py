@@ -136,6 +136,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from app.settings_audit import record_settings
+
+    changed = record_settings(sessions=services.sessions, settings=settings, actor="so8t serve")
+    if changed:
+        print(f"settings changed since the last start (audited): {', '.join(sorted(changed))}", flush=True)
     if password:
         print(
             f"First start: created the admin account 'admin' with password {password}\n"

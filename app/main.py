@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 
 import gradio as gr
@@ -27,6 +28,8 @@ def create_api(services: Services) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # load the PII masker's NER model now, not on the first Japanese request
+        threading.Thread(target=services.agent.mask, args=("山田太郎",), daemon=True).start()
         sweeper.start()
         try:
             yield

@@ -97,6 +97,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         except Exception as exc:
             log.exception("model failed to load; every request will be escalated until it is fixed")
             error = f"{type(exc).__name__}: {exc}"
+    mask = _masker(settings)
     agent = Agent(
         settings=settings,
         policy=policy,
@@ -104,6 +105,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         model=model,
         model_error=error,
         queue=queue_config_from(settings),
+        mask=mask,
     )
     key = load_secret_key(
         settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir
@@ -117,6 +119,6 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         model=model,
         generation=agent.generation_config(),
         embedder=_embedder(settings),
-        mask=_masker(settings),
+        mask=mask,
     )
     return Services(settings=settings, engine=engine, sessions=sessions, agent=agent, auth=auth, desk=desk)

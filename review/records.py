@@ -33,6 +33,7 @@ class NewDecision:
     error: str | None = None
     category: str | None = None
     lang: str = "en"
+    excerpt: str = ""  # PII-masked, shortened request for the audit event (the row keeps the full text)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def record_decision(
     *, session: Session, new: NewDecision, now: datetime, queue: QueueConfig
 ) -> RecordedDecision:
     """Write the decision, its audit event and any case (flushed; the caller commits)."""
-    columns = {k: v for k, v in asdict(new).items() if k != "user_role"}  # role goes to the audit event
+    # the role and the masked excerpt go to the audit event, not the decision row
+    columns = {k: v for k, v in asdict(new).items() if k not in ("user_role", "excerpt")}
     row = DecisionRecord(**columns, created_at=now)
     session.add(row)
     session.flush()
@@ -65,6 +67,7 @@ def record_decision(
             "model_version": new.model_version,
             "policy_version": new.policy_version,
             "input_sha256": _sha256(f"{new.context}\x00{new.request_text}"),
+            "input_excerpt": new.excerpt,
             "flags": list(new.flags),
             "error": new.error,
             "category": new.category,

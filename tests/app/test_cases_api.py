@@ -219,3 +219,6 @@ def test_reviewers_see_masked_text_and_compliance_can_break_glass(
     with services.sessions() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "pii.reveal")).one()
         assert event.actor == "comp" and event.payload["reason"] == "Legal hold LH-2026-07"
+        decided = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "decision")).one()
+        excerpt = decided.payload["input_excerpt"]
+        assert "[EMAIL]" in excerpt and "yamada@example.co.jp" not in excerpt and "山田太郎" not in excerpt

@@ -253,3 +253,15 @@ def test_audit_sampling_queues_a_share_of_allow_and_refuse(sessions: sessionmake
         r.decision_id for r, n in zip(results, news, strict=True) if config.sampled(n.request_id)
     }
     assert not QueueConfig().sampled(news[0].request_id)
+
+
+def test_the_decision_audit_event_carries_a_masked_excerpt(sessions: sessionmaker[Session]) -> None:
+    from dataclasses import replace
+
+    new = replace(new_decision(text="Mail yamada@example.co.jp please"), excerpt="Mail [EMAIL] please")
+    with sessions.begin() as s:
+        record_decision(session=s, new=new, now=NOW, queue=CONFIG)
+    with sessions() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "decision")).one()
+        assert event.payload["input_excerpt"] == "Mail [EMAIL] please"
+        assert "yamada@example.co.jp" not in str(event.payload)
