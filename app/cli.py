@@ -139,7 +139,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.settings_audit import record_settings
 
     changed = record_settings(sessions=services.sessions, settings=settings, actor="so8t serve")
-    if changed:
+    if changed and any(old is not None for old, _ in changed.values()):
         print(f"settings changed since the last start (audited): {', '.join(sorted(changed))}", flush=True)
     if password:
         print(
