@@ -136,10 +136,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from app.settings_audit import record_settings
+    from app.settings_audit import effective_settings, record_settings
 
     changed = record_settings(sessions=services.sessions, settings=settings, actor="so8t serve")
-    if changed and any(old is not None for old, _ in changed.values()):
+    first_start = changed is not None and len(changed) == len(effective_settings(settings))
+    if changed and not first_start:
         print(f"settings changed since the last start (audited): {', '.join(sorted(changed))}", flush=True)
     if password:
         print(

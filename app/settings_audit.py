@@ -26,7 +26,8 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
 def record_settings(
     *, sessions: sessionmaker[Session], settings: Settings, actor: str = "system", now: datetime | None = None
 ) -> dict[str, list[Any]] | None:
-    """Append ``settings.applied`` if the settings changed since the last one; returns the changes."""
+    """Append ``settings.applied`` if the settings changed since the last one; returns the changes
+    (``{name: [before, after]}``; on the very first start every setting, with ``before`` None)."""
     current = effective_settings(settings)
     with sessions.begin() as session:
         last = session.scalar(
