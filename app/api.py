@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.agent import AgentResult, RecordingError
+from app.ratelimit import RATE_LIMITED, limit_ip, limit_user
 from app.services import Services
 from app.validation import InputError
 from review.accounts import Principal
@@ -44,7 +45,9 @@ class Readiness(BaseModel):
 def build_router(services: Services) -> APIRouter:
     router = APIRouter()
     agent = services.agent
-    Employee = Annotated[Principal, Depends(services.auth.require("chat"))]
+    # per IP first (before the token is even checked), then per signed-in user
+    Employee = Annotated[Principal, Depends(limit_user(services.limits, services.auth.require("chat")))]
+    IpLimited = Annotated[None, Depends(limit_ip(services.limits, "run"))]
 
     @router.post(
         "/v1/agent/run",
@@ -54,9 +57,10 @@ def build_router(services: Services) -> APIRouter:
             401: {"description": "Not signed in"},
             422: {"description": "Invalid input"},
             503: {"description": "Not recorded"},
+            **RATE_LIMITED,
         },
     )
-    async def run(body: AgentRequest, who: Employee) -> AgentResult:
+    async def run(body: AgentRequest, _: IpLimited, who: Employee) -> AgentResult:
         """Decide ALLOW / REFUSE / ESCALATE for one request; answer only on ALLOW."""
         try:
             return await run_in_threadpool(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.desk import CaseListFilters, DeskPermissionError
 from app.desk_views import CaseDetail, CaseSummary, Outcome, PrecedentView, QueueStats, RawText
+from app.ratelimit import RATE_LIMITED, limit_ip
 from app.services import Services
 from review.accounts import Principal
 from review.queue import CaseNotFoundError, QueueFilters, ReviewError
@@ -80,8 +81,14 @@ def build_people_router(services: Services) -> APIRouter:
     Employee = Annotated[Principal, Depends(auth.require("chat"))]
     Compliance = Annotated[Principal, Depends(auth.require("compliance"))]
 
-    @router.post("/v1/auth/token", response_model=Token, tags=["auth"], responses={401: ERRORS[401]})
-    async def token(username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Token:
+    @router.post(
+        "/v1/auth/token", response_model=Token, tags=["auth"], responses={401: ERRORS[401], **RATE_LIMITED}
+    )
+    async def token(
+        username: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        _: Annotated[None, Depends(limit_ip(services.limits, "token"))],
+    ) -> Token:
         """Sign in with user name and password (OAuth2 password form); returns a bearer token."""
         principal = await run_in_threadpool(auth.login, username, password)
         if principal is None:

@@ -154,7 +154,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         f"SO8T Safe Agent is serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)",
         flush=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    # log_config=None: uvicorn's lines go through our handler too (text or json, with request_id)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None)
     return 0
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.api import build_router, install_error_handlers
 from app.api_cases import build_people_router
+from app.middleware import RequestContextMiddleware
 from app.services import Services, build_services
 from app.settings import Settings
 from app.sweeper import Sweeper
@@ -40,6 +41,7 @@ def create_api(services: Services) -> FastAPI:
     api.include_router(build_router(services))
     api.include_router(build_people_router(services))
     install_error_handlers(api)
+    api.add_middleware(RequestContextMiddleware)
     return api
 
 

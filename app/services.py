@@ -14,6 +14,7 @@ from app.agent import Agent
 from app.auth import Authenticator, TokenSigner, load_secret_key
 from app.desk import ReviewDesk
 from app.model_loader import LoadedModel, load_model
+from app.ratelimit import RateLimits
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
 from model.policy import PolicyConfig, load_policy
@@ -32,6 +33,7 @@ class Services:
     agent: Agent
     auth: Authenticator
     desk: ReviewDesk
+    limits: RateLimits
 
     def db_ok(self) -> bool:
         try:
@@ -121,4 +123,12 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         embedder=_embedder(settings),
         mask=mask,
     )
-    return Services(settings=settings, engine=engine, sessions=sessions, agent=agent, auth=auth, desk=desk)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        agent=agent,
+        auth=auth,
+        desk=desk,
+        limits=RateLimits.from_settings(settings),
+    )

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
         None, description="Password for the first admin created by `so8t serve` on an empty user table"
     )
 
+    # rate limits (in memory, per process; 0 = off)
+    rate_limit_per_user: int = Field(
+        30, ge=0, description="Chat requests per user per window (REST and chat tab together)"
+    )
+    rate_limit_per_ip: int = Field(
+        120, ge=0, description="Requests per client IP per window, on /v1/agent/run and /v1/auth/token"
+    )
+    rate_limit_window_seconds: int = Field(60, ge=1, description="The rate limits' sliding window")
+
     # server and logs
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)

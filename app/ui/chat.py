@@ -11,6 +11,7 @@ import gradio as gr
 from app.agent import Agent, RecordingError
 from app.auth import Authenticator
 from app.desk import ReviewDesk
+from app.ratelimit import RateLimits
 from app.ui.my_requests import build_my_requests
 from app.ui.session import signed_in
 from app.validation import InputError
@@ -38,7 +39,7 @@ def badge_html(verdict: PolicyDecision | None, *, pending: bool = False) -> str:
     )
 
 
-def build_chat_tab(agent: Agent, auth: Authenticator, desk: ReviewDesk) -> None:
+def build_chat_tab(agent: Agent, auth: Authenticator, desk: ReviewDesk, limits: RateLimits) -> None:
     gr.Markdown(
         "Ask a work question. A safety check runs first; "
         "the assistant only answers requests it judges safe.  \n"
@@ -69,6 +70,12 @@ def build_chat_tab(agent: Agent, auth: Authenticator, desk: ReviewDesk) -> None:
         verdict: PolicyDecision | None = None
         text = ""
         who = signed_in(auth, request, "chat")
+        wait = limits.user_wait(who.username)
+        if wait:
+            raise gr.Error(
+                f"Too many requests: please wait {wait} s and try again. / "
+                f"リクエストが多すぎます。{wait} 秒後にもう一度お試しください。"
+            )
         try:
             for event in agent.run_stream(ctx, msg, user=who.username, role=who.role):
                 if event.kind == "decision":
