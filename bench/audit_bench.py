@@ -17,17 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psycopg
+from scratch_db import scratch_database  # bench/scratch_db.py (run from bench/)
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import dbctl
@@ -203,20 +200,11 @@ def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="so8t-audit-bench-") as tmp:
-        results["SQLite"] = bench("SQLite", make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"), args)
+    with scratch_database("sqlite", prefix="so8t_bench") as url:
+        results["SQLite"] = bench("SQLite", make_engine(url), args)
     if not args.no_pg:
-        base = make_url(args.pg_url)
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        name = f"so8t_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
+        with scratch_database("postgres", args.pg_url, prefix="so8t_bench") as url:
             results["PostgreSQL"] = bench("PostgreSQL", make_engine(url), args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     metrics = list(next(iter(results.values())))
     print(f"\n{'events/s':<22}" + "".join(f"{b:>14}" for b in results))

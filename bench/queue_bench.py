@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database  # bench/scratch_db.py (run from bench/)
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
@@ -141,24 +136,6 @@ def check(sessions: sessionmaker[Session]) -> tuple[int, bool]:
         return int(doubles or 0), verify_chain(session=s).ok
 
 
-@contextmanager
-def database(backend: str, pg_url: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    base = make_url(pg_url)
-    name = f"so8t_qbench_{uuid.uuid4().hex[:8]}"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -180,7 +157,7 @@ def main() -> None:
     print(f"{'backend':<10} {'reviewers':>9} {'think ms':>8} {'done':>7} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'per s':>8} {'doubles':>8} chain  p99 vs {TARGET_P99_MS:.0f} ms")  # fmt: skip
     for backend in args.backends:
-        with database(backend, args.pg_url) as url:
+        with scratch_database(backend, args.pg_url, prefix="so8t_qbench") as url:
             engine = make_engine(url)
             if backend == "postgres":  # 16 reviewers need 16 connections
                 engine.dispose()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,9 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from scratch_db import scratch_database  # bench/scratch_db.py (run from bench/)
 from sqlalchemy import Engine, insert, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import dbctl
@@ -262,20 +260,11 @@ def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="so8t-report-bench-") as tmp:
-        results["SQLite"] = bench("SQLite", make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"), args)
+    with scratch_database("sqlite", prefix="so8t_report_bench") as url:
+        results["SQLite"] = bench("SQLite", make_engine(url), args)
     if args.pg_url:
-        base = make_url(args.pg_url)
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        name = f"so8t_report_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
+        with scratch_database("postgres", args.pg_url, prefix="so8t_report_bench") as url:
             results["PostgreSQL"] = bench("PostgreSQL", make_engine(url), args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(f"\n{'seconds':<16}" + "".join(f"{b:>12}" for b in results))
     for metric in next(iter(results.values())):
