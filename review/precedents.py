@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,17 +72,6 @@ def to_bytes(vector: np.ndarray) -> bytes:
 
 def from_bytes(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.float32)
-
-
-@dataclass(frozen=True)
-class Precedent:
-    case_id: int
-    similarity: float
-    excerpt: str
-    model_decision: str
-    outcome: str | None
-    verdict_reason: str | None
-    corrected_label: str | None
 
 
 def store_embedding(*, session: Session, case_id: int, vector: np.ndarray) -> None:
