@@ -1,12 +1,11 @@
 """The road one request travels: validate -> one prefill -> policy -> record -> answer | refusal | case.
 
 ``Agent.run_stream`` commits the decision row, its audit event and any case in one transaction *before*
-yielding the decision, then (ALLOW only) yields answer deltas decoded from the prefill's cache, then
-records the answer (or, if generation failed, the revised fail-closed decision and its case) in a second
-transaction, then yields the final result. If the model path fails, the decision fails closed to
-ESCALATE; if the database fails, ``RecordingError`` is raised and nothing more is delivered, so no
-decision or answer reaches a user without its audit record.
-"""
+yielding the decision; on ALLOW it decodes the answer from the prefill's cache, sanitises and re-checks
+it (app/output_check.py; with the check on, the answer is one delta after it passed, else deltas stream),
+records the answer or the fail-closed revision and its case in a second transaction, then yields the
+result. Model failures fail closed to ESCALATE; if the database fails, ``RecordingError`` is raised and
+nothing more is delivered, so no decision or answer reaches a user without its audit record."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.model_loader import LoadedModel
+from app.output_check import CheckedAnswer, Sanitised, check_outputs, failed_answer, secrets_only
 from app.settings import Settings
 from app.validation import CleanInput, InputError, clean_for
 from model.labels import Decision
@@ -31,7 +31,7 @@ from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, erro
 from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
 from review.audit import AuditChainError
 from review.queue import QueueConfig
-from review.records import AnswerFailure, NewDecision, record_answer, record_decision
+from review.records import NewDecision, record_answer, record_decision
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,6 +79,8 @@ class Agent:
     queue: QueueConfig = field(default_factory=QueueConfig)
     mask: Callable[[str], str] = field(default=lambda text: text)  # PII masking for audit excerpts
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
+    output_judge: DualHeadRuntime | None = None  # runs the output check; None = the agent's own model
 
     @property
     def model_version(self) -> str:
@@ -106,24 +108,23 @@ class Agent:
         )
         case_id = recorded.case_id
         yield StreamEvent(kind="decision", decision=verdict)
-
         answer: str | None = None
         if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
-            parts: list[str] = []
-            failure = None
+            buffered, parts = self.settings.output_check, []
             try:
                 for delta in self.model.runtime.stream(prefill, self.generation_config()):
                     parts.append(delta)
-                    yield StreamEvent(kind="delta", text=delta)
-                answer = "".join(parts)
+                    if not buffered:
+                        yield StreamEvent(kind="delta", text=delta)
+                checked = self.check_answers([(new, "".join(parts))])[0]
             except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
-                verdict, failure = self.answer_failure(exc, new)
-                error = failure.error
-            case_id = self.record_answers([(recorded.decision_id, answer, failure)], new.request_id, started)[
-                0
-            ]
-            if failure is not None:
+                checked = failed_answer(self.policy, exc, new, "generation")
+            answer, verdict, error = checked.text, checked.verdict or verdict, checked.error or error
+            case_id = self.record_answers([(recorded.decision_id, checked)], new.request_id, started)[0]
+            if checked.failure is not None:
                 yield StreamEvent(kind="decision", decision=verdict)
+            elif buffered and answer:
+                yield StreamEvent(kind="delta", text=answer)
         result = self.result(new, verdict, answer, case_id, error=error, now=now, started=started)
         yield StreamEvent(kind="done", decision=verdict, result=result)
 
@@ -181,14 +182,14 @@ class Agent:
             return "[excerpt unavailable]"
         return masked if len(masked) <= EXCERPT_CHARS else masked[: EXCERPT_CHARS - 1] + "…"
 
-    def answer_failure(self, exc: Exception, new: NewDecision) -> tuple[PolicyDecision, AnswerFailure]:
-        log.error("generation failed for %s", new.request_id, exc_info=exc)
-        error = f"generation failed: {type(exc).__name__}: {exc}"
-        verdict = error_decision(self.policy, error, lang=detect_lang(new.request_text))
-        return verdict, AnswerFailure(verdict.decision.value, verdict.reason_code, verdict.rationale, error)
+    def check_answers(self, items: list[tuple[NewDecision, str]]) -> list[CheckedAnswer]:
+        """Sanitise generated answers and (``output_check``) re-judge them; a failure fails closed."""
+        judge = self.output_judge or (self.model.runtime if self.model else None)
+        judge = judge if self.settings.output_check else None
+        return check_outputs(items, sanitise=self.sanitise, judge=judge, policy=self.policy)
 
     def record_answers(
-        self, answers: list[tuple[int, str | None, AnswerFailure | None]], request_id: str, started: float
+        self, answers: list[tuple[int, CheckedAnswer]], request_id: str, started: float
     ) -> list[int | None]:
         """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids."""
         total_ms = (time.perf_counter() - started) * 1000
@@ -197,13 +198,14 @@ class Agent:
                 record_answer(
                     session=s,
                     decision_id=decision_id,
-                    answer=answer,
-                    failure=failure,
+                    answer=checked.text,
+                    failure=checked.failure,
                     latency_ms=total_ms,
                     now=self.clock(),
                     queue=self.queue,
+                    masked=checked.masked,
                 )
-                for decision_id, answer, failure in answers
+                for decision_id, checked in answers
             ],
             request_id,
         )

@@ -2,8 +2,9 @@
 
 All prompts share one left-padded prefill (decisions for every row come from it); only the ALLOW rows are
 then decoded, together, from that same cache. Decisions, audit events and cases for the whole batch are
-committed in one transaction before any answer is produced, the answers (or fail-closed revisions if
-decoding fails) in a second one — the same guarantees as the single-request road.
+committed in one transaction before any answer is produced; the answers are sanitised and re-checked per
+row (app/output_check.py, one batched forward), then the answers (or fail-closed revisions if decoding or
+the check fails) are recorded in a second one — the same guarantees as the single-request road.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import time
 from collections.abc import Sequence
 
 from app.agent import Agent, AgentResult
+from app.output_check import failed_answer
 from app.validation import InputError
 from model.labels import Decision
-from review.records import AnswerFailure, record_decision
+from review.records import record_decision
 
 
 def run_batch(
@@ -48,19 +50,18 @@ def run_batch(
         news[0].request_id,
     )
     case_ids = [r.case_id for r in recorded]
-    answers: dict[int, str] = {}
+    answers: dict[int, str | None] = {}
     allowed = [i for i, v in enumerate(verdicts) if v.decision is Decision.ALLOW]
     if allowed and prefill is not None and agent.model is not None:
-        failures: dict[int, AnswerFailure] = {}
         try:
             texts = agent.model.runtime.generate_batch(prefill, allowed, agent.generation_config())
-            answers = dict(zip(allowed, texts, strict=True))
+            checked = agent.check_answers([(news[i], text) for i, text in zip(allowed, texts, strict=True)])
         except Exception as exc:  # decoding failed: every allowed row fails closed
-            for i in allowed:
-                verdicts[i], failures[i] = agent.answer_failure(exc, news[i])
-                errors[i] = failures[i].error
+            checked = [failed_answer(agent.policy, exc, news[i], "generation") for i in allowed]
+        for i, c in zip(allowed, checked, strict=True):
+            answers[i], verdicts[i], errors[i] = c.text, c.verdict or verdicts[i], c.error or errors[i]
         opened = agent.record_answers(
-            [(recorded[i].decision_id, answers.get(i), failures.get(i)) for i in allowed],
+            [(recorded[i].decision_id, c) for i, c in zip(allowed, checked, strict=True)],
             news[0].request_id,
             started,
         )

@@ -63,6 +63,8 @@ class ReviewDesk:
     generation: GenerationConfig
     mask: Callable[[str], str] = lambda text: text
     embedder: Embedder | None = None
+    # what the model's answer to an approved case goes through before the employee sees it (PII, secrets)
+    sanitise: Callable[[str], str] = lambda text: text
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # -- reviewers ---------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ class ReviewDesk:
             if self.model is None:
                 raise RuntimeError("the model is not loaded")
             runtime = self.model.runtime
-            answer = runtime.generate(runtime.prefill(context, request), self.generation)
+            answer = self.sanitise(runtime.generate(runtime.prefill(context, request), self.generation))
         except Exception as exc:  # recorded as case.answer_failed; the reviewer can retry or edit
             log.exception("answer for approved case %s failed", case_id)
             error = f"{type(exc).__name__}: {exc}"

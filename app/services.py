@@ -14,6 +14,7 @@ from app.agent import Agent
 from app.auth import Authenticator, TokenSigner, load_secret_key
 from app.desk import ReviewDesk
 from app.model_loader import LoadedModel, load_model
+from app.output_check import OutputSanitiser
 from app.ratelimit import RateLimits
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
@@ -76,10 +77,11 @@ def _embedder(settings: Settings) -> Embedder | None:
         return None
 
 
-def _masker(settings: Settings) -> Callable[[str], str]:
-    """What people see of requests: PII and secrets masked (GiNZA NER loads on the first Japanese text)."""
+def _maskers(settings: Settings) -> tuple[Callable[[str], str], OutputSanitiser]:
+    """What people see of requests and answers: PII and secrets masked (one masker, so GiNZA NER loads
+    once, on the first Japanese text); answers lose their secrets always, their PII per the settings."""
     masker = PiiMasker(MaskingConfig(use_ner=settings.pii_ner))
-    return lambda text: masker.mask(text).text
+    return (lambda text: masker.mask(text).text), OutputSanitiser(masker, pii=settings.output_mask_pii)
 
 
 def build_services(settings: Settings, *, model: LoadedModel | None = None, load: bool = True) -> Services:
@@ -99,7 +101,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         except Exception as exc:
             log.exception("model failed to load; every request will be escalated until it is fixed")
             error = f"{type(exc).__name__}: {exc}"
-    mask = _masker(settings)
+    mask, sanitise = _maskers(settings)
     agent = Agent(
         settings=settings,
         policy=policy,
@@ -108,6 +110,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         model_error=error,
         queue=queue_config_from(settings),
         mask=mask,
+        sanitise=sanitise,
     )
     key = load_secret_key(
         settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir
@@ -122,6 +125,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         generation=agent.generation_config(),
         embedder=_embedder(settings),
         mask=mask,
+        sanitise=lambda text: sanitise(text).text,
     )
     return Services(
         settings=settings,

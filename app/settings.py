@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     pii_ner: bool = Field(
         True, description="Mask Japanese names and addresses with GiNZA NER (patterns always)"
     )
+    output_check: bool = Field(
+        True, description="Re-judge each answer with the safety head before it is shown (buffers streaming)"
+    )
+    output_mask_pii: bool = Field(True, description="Mask PII in answers (secrets are always masked)")
     precedents: bool = Field(True, description="Show reviewers similar past cases (MiniLM embeddings)")
     sweep_interval_seconds: int = Field(60, ge=0, description="SLA sweep period in the server; 0 = off")
 

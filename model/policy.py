@@ -62,7 +62,7 @@ class PolicyDecision:
     decision: Decision
     confidence: float  # probability of the decided class (for fail-closed paths: of the top class)
     rationale: str
-    reason_code: str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | MODEL_ERROR
+    reason_code: str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | MODEL_ERROR | OUTPUT_*
     category: str | None = None  # matched policy category id (REFUSE / ESCALATE only)
 
 
@@ -135,6 +135,30 @@ def _decide(probs: dict[Decision, float], policy: PolicyConfig, lang: str) -> Po
     if top is Decision.ALLOW:
         return _make(policy, Decision.ALLOW, p_allow, "ALLOW", lang)
     return _make(policy, Decision.ESCALATE, max(p_refuse, p_esc), "ESCALATE", lang)
+
+
+def judge_output(
+    probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en"
+) -> PolicyDecision | None:
+    """The output check on an allowed answer: None when it passes, else the revised decision.
+
+    p(REFUSE) >= refuse threshold -> REFUSE (``OUTPUT_BLOCKED``); p(ALLOW) < allow threshold -> ESCALATE
+    (``OUTPUT_REVIEW``). The answer is withheld from the user either way.
+    """
+    p_allow, p_refuse = probs[Decision.ALLOW], probs[Decision.REFUSE]
+    if p_refuse >= policy.refuse_threshold:
+        return _make(policy, Decision.REFUSE, p_refuse, "OUTPUT_BLOCKED", lang, p_refuse=p_refuse)
+    if p_allow < policy.allow_threshold:
+        return _make(
+            policy,
+            Decision.ESCALATE,
+            1.0 - p_allow,
+            "OUTPUT_REVIEW",
+            lang,
+            p_allow=p_allow,
+            threshold=policy.allow_threshold,
+        )
+    return None
 
 
 def error_decision(policy: PolicyConfig, error: str, *, lang: str = "en") -> PolicyDecision:

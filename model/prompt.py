@@ -18,6 +18,24 @@ def render_prompt(tokenizer: Any, context: str, user_request: str) -> str:
     return text
 
 
+def render_exchange(tokenizer: Any, context: str, user_request: str, answer: str) -> str:
+    """The prompt with ``answer`` as the finished assistant turn (what the output check judges)."""
+    messages = [
+        {"role": "system", "content": context.strip() or DEFAULT_SYSTEM},
+        {"role": "user", "content": user_request},
+        {"role": "assistant", "content": answer},
+    ]
+    text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
+    return text
+
+
+def encode_exchanges(tokenizer: Any, triples: list[tuple[str, str, str]]) -> dict[str, torch.Tensor]:
+    """Tokenise (context, request, answer) triples into a left-padded batch."""
+    texts = [render_exchange(tokenizer, c, r, a) for c, r, a in triples]
+    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
 def encode_prompts(tokenizer: Any, pairs: list[tuple[str, str]]) -> dict[str, torch.Tensor]:
     """Tokenise (context, request) pairs into a left-padded batch: input_ids and attention_mask."""
     texts = [render_prompt(tokenizer, c, r) for c, r in pairs]

@@ -17,7 +17,7 @@ import torch
 
 from model.head import SafetyHead, pool_last_token
 from model.labels import LABELS, Decision
-from model.prompt import encode_prompts
+from model.prompt import encode_exchanges, encode_prompts
 
 
 class PromptTooLongError(ValueError):
@@ -68,8 +68,10 @@ class DualHeadRuntime:
     def device(self) -> torch.device:
         return next(self.lm.parameters()).device
 
-    def _forward(self, batch: dict[str, torch.Tensor], *, use_cache: bool) -> tuple[Any, torch.Tensor]:
-        if batch["input_ids"].shape[1] > self.max_prompt_tokens:
+    def _forward(
+        self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True
+    ) -> tuple[Any, torch.Tensor]:
+        if limit and batch["input_ids"].shape[1] > self.max_prompt_tokens:
             raise PromptTooLongError(
                 f"prompt is {batch['input_ids'].shape[1]} tokens; the limit is {self.max_prompt_tokens}"
             )
@@ -101,6 +103,24 @@ class DualHeadRuntime:
         with self.lock:
             _, probs = self._forward(batch, use_cache=False)
         return [_as_dict(row) for row in probs]
+
+    @torch.inference_mode()
+    def judge_answers(self, triples: list[tuple[str, str, str]]) -> list[dict[Decision, float]]:
+        """The output check: safety probabilities for (context, request, answer) exchanges.
+
+        The answer is the finished assistant turn of the chat template; the head pools the last token of
+        the whole exchange, one extra forward (no cache). The prompt limit is not applied again: the
+        prompt already passed it and the answer is bounded by ``max_new_tokens``.
+        """
+        if not triples:
+            return []
+        batch = encode_exchanges(self.tokenizer, triples)
+        with self.lock:
+            _, probs = self._forward(batch, use_cache=False, limit=False)
+        return [_as_dict(row) for row in probs]
+
+    def judge_answer(self, context: str, user_request: str, answer: str) -> dict[Decision, float]:
+        return self.judge_answers([(context, user_request, answer)])[0]
 
     @torch.inference_mode()
     def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]:

@@ -89,7 +89,7 @@ def _sha256(text: str) -> str:
 
 @dataclass(frozen=True)
 class AnswerFailure:
-    """Generation failed after ALLOW: the decision is revised to this (fail closed)."""
+    """Generation or the output check failed after ALLOW: the decision is revised to this (fail closed)."""
 
     decision: str
     reason_code: str
@@ -106,15 +106,18 @@ def record_answer(
     latency_ms: float,
     now: datetime,
     queue: QueueConfig,
+    masked: dict[str, int] | None = None,
 ) -> int | None:
     """Record what happened after an ALLOW decision: the answer, or the revised decision and its case.
 
+    ``masked`` counts the PII / secret spans masked out of the answer by type (counts only, never values).
     Returns the id of the case opened for a failed answer, else None (flushed; the caller commits).
     """
     row = session.get(DecisionRecord, decision_id)
     if row is None:
         raise LookupError(f"decision {decision_id} does not exist")
     row.latency_ms = latency_ms
+    counts = {k: v for k, v in sorted((masked or {}).items())}
     if failure is None:
         row.task_response = answer
         append_event(
@@ -123,7 +126,11 @@ def record_answer(
             actor="system",
             actor_role="system",
             request_id=row.request_id,
-            payload={"response_sha256": _sha256(answer or ""), "response_chars": len(answer or "")},
+            payload={
+                "response_sha256": _sha256(answer or ""),
+                "response_chars": len(answer or ""),
+                "masked": counts,
+            },
             now=now,
         )
         return None
@@ -140,7 +147,12 @@ def record_answer(
         actor="system",
         actor_role="system",
         request_id=row.request_id,
-        payload={"decision": failure.decision, "reason_code": failure.reason_code, "error": failure.error},
+        payload={
+            "decision": failure.decision,
+            "reason_code": failure.reason_code,
+            "error": failure.error,
+            "masked": counts,
+        },
         now=now,
     )
     if failure.decision == "ESCALATE":

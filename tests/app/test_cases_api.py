@@ -222,3 +222,30 @@ def test_reviewers_see_masked_text_and_compliance_can_break_glass(
         decided = s.scalars(select(AuditEvent).where(AuditEvent.event_type == "decision")).one()
         excerpt = decided.payload["input_excerpt"]
         assert "[EMAIL]" in excerpt and "yamada@example.co.jp" not in excerpt and "山田太郎" not in excerpt
+
+
+def test_the_model_answer_to_an_approved_case_is_sanitised(
+    sqlite_url: str, make_services: Callable[..., Services]
+) -> None:
+    services = make_services(sqlite_url, "ESCALATE")
+    add_user(services, "emp1")
+    add_user(services, "rev1", "reviewer")
+    leaked = "Use key AKIAIOSFODNN7EXAMPLE and write to ops@example.com"
+    model = services.desk.model
+    assert model is not None
+    original = model.runtime.generate
+    model.runtime.generate = lambda prefill, config: leaked  # type: ignore[method-assign]  # the model "leaks"
+    try:
+        client = TestClient(create_app(services=services))
+        asked = ask(client, services, "emp1", "Which key should the deploy job use?")
+        rev = bearer(services, "rev1")
+        case = client.post("/v1/cases/claim", headers=rev).json()
+        decided = client.post(
+            f"/v1/cases/{case['id']}/decide", headers=rev, json={"verdict": "approve", "reason": "fine"}
+        ).json()
+    finally:
+        model.runtime.generate = original  # type: ignore[method-assign]
+    shown = decided["final_response"]
+    assert "AKIAIOSFODNN7EXAMPLE" not in shown and "ops@example.com" not in shown and "[SECRET]" in shown
+    seen = client.get(f"/v1/requests/{asked['request_id']}", headers=bearer(services, "emp1")).json()
+    assert seen["response"] == shown

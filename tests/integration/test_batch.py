@@ -56,6 +56,8 @@ def mixed(
             opt.step()
         head.eval()
         services.agent.model = LoadedModel(runtime=probe, model_version="tiny-fitted", base_name="tiny")
+        # the fitted head knows these prompts only, not prompt + answer: the output check uses the ALLOW head
+        services.agent.output_judge = base
         return services
 
     return _make
