@@ -30,6 +30,26 @@ class AgentRequest(BaseModel):
     user_request: str = Field(..., min_length=1, description="The employee's question or task")
 
 
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidInput(BaseModel):
+    """What a 422 carries: one readable message, and pydantic's errors when the schema check failed."""
+
+    detail: str
+    errors: list[ValidationIssue] = Field(default_factory=list)
+
+
+# the body is not JSON / form data at all (FastAPI answers before validation); 422s as install_error_handlers
+INVALID: dict[int | str, dict[str, object]] = {
+    400: {"description": "The body could not be parsed"},
+    422: {"model": InvalidInput, "description": "Invalid input"},
+}
+
+
 class Health(BaseModel):
     status: str
 
@@ -55,7 +75,7 @@ def build_router(services: Services) -> APIRouter:
         tags=["agent"],
         responses={
             401: {"description": "Not signed in"},
-            422: {"description": "Invalid input"},
+            **INVALID,
             503: {"description": "Not recorded"},
             **RATE_LIMITED,
         },

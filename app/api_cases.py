@@ -7,10 +7,11 @@ No ``from __future__ import annotations`` here: FastAPI must see the routes' loc
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api import INVALID
 from app.desk import CaseListFilters, DeskPermissionError
 from app.desk_views import CaseDetail, CaseSummary, Outcome, PrecedentView, QueueStats, RawText
 from app.ratelimit import RATE_LIMITED, limit_ip
@@ -20,12 +21,17 @@ from review.queue import CaseNotFoundError, QueueFilters, ReviewError
 from review.verdicts import Verdict
 
 T = TypeVar("T")
-ERRORS: dict[int | str, dict[str, str]] = {
+ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Not signed in"},
     403: {"description": "Role not allowed"},
     404: {"description": "No such case or request"},
     409: {"description": "Not possible in the case's state"},
+    **INVALID,
 }
+# ids are 32-bit INTEGER columns: a larger id is invalid input, not a database overflow (a 500)
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_OFFSET = 2**31 - 1
+MAX_AGE_MINUTES = 10 * 366 * 24 * 60  # ten years: older cutoffs would leave the datetime range
 
 
 class Token(BaseModel):
@@ -82,7 +88,10 @@ def build_people_router(services: Services) -> APIRouter:
     Compliance = Annotated[Principal, Depends(auth.require("compliance"))]
 
     @router.post(
-        "/v1/auth/token", response_model=Token, tags=["auth"], responses={401: ERRORS[401], **RATE_LIMITED}
+        "/v1/auth/token",
+        response_model=Token,
+        tags=["auth"],
+        responses={401: ERRORS[401], **INVALID, **RATE_LIMITED},
     )
     async def token(
         username: Annotated[str, Form()],
@@ -109,9 +118,9 @@ def build_people_router(services: Services) -> APIRouter:
         category: str | None = None,
         lang: str | None = None,
         source: Literal["escalate", "appeal", "sampling"] | None = None,
-        older_than_minutes: Annotated[int | None, Query(ge=0)] = None,
+        older_than_minutes: Annotated[int | None, Query(ge=0, le=MAX_AGE_MINUTES)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[CaseSummary]:
         """The queue, most urgent first; request excerpts are PII-masked."""
         filters = CaseListFilters(status, priority, category, lang, source, older_than_minutes, limit, offset)
@@ -123,7 +132,7 @@ def build_people_router(services: Services) -> APIRouter:
         return await _call(desk.stats, who)
 
     @router.get("/v1/cases/{case_id}", response_model=CaseDetail, tags=["review"], responses=ERRORS)
-    async def get_case(case_id: int, who: Reviewer) -> CaseDetail:
+    async def get_case(case_id: CaseId, who: Reviewer) -> CaseDetail:
         """One case with the model's decision; other reviewers' verdicts stay hidden until it is decided."""
         return await _call(desk.get, who, case_id)
 
@@ -134,7 +143,7 @@ def build_people_router(services: Services) -> APIRouter:
         responses=ERRORS,
     )
     async def precedents(
-        case_id: int, who: Reviewer, k: Annotated[int, Query(ge=1, le=20)] = 5
+        case_id: CaseId, who: Reviewer, k: Annotated[int, Query(ge=1, le=20)] = 5
     ) -> list[PrecedentView]:
         """The most similar past decided cases (sentence-embedding cosine similarity)."""
         return await _call(desk.precedents, who, case_id, k)
@@ -152,18 +161,18 @@ def build_people_router(services: Services) -> APIRouter:
         return case if case is not None else Response(status_code=204)
 
     @router.post("/v1/cases/{case_id}/decide", response_model=CaseDetail, tags=["review"], responses=ERRORS)
-    async def decide_case(case_id: int, body: DecideRequest, who: Reviewer) -> CaseDetail:
+    async def decide_case(case_id: CaseId, body: DecideRequest, who: Reviewer) -> CaseDetail:
         """Approve or reject a case you hold. Decided cases are immutable (a second decision is 409)."""
         verdict = Verdict(body.verdict, body.reason, body.corrected_label, body.edited_answer)
         return await _call(desk.decide, who, case_id, verdict)
 
     @router.post("/v1/cases/{case_id}/release", response_model=CaseDetail, tags=["review"], responses=ERRORS)
-    async def release_case(case_id: int, who: Reviewer) -> CaseDetail:
+    async def release_case(case_id: CaseId, who: Reviewer) -> CaseDetail:
         """Give a case you hold back to the queue."""
         return await _call(desk.release, who, case_id)
 
     @router.post("/v1/cases/{case_id}/reveal", response_model=RawText, tags=["review"], responses=ERRORS)
-    async def reveal(case_id: int, body: RevealRequest, who: Compliance) -> RawText:
+    async def reveal(case_id: CaseId, body: RevealRequest, who: Compliance) -> RawText:
         """Break-glass: the unmasked request, for compliance officers and admins; audited with the reason."""
         return await _call(desk.reveal, who, case_id, body.reason)
 

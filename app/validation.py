@@ -25,7 +25,8 @@ class CleanInput:
 def _clean(text: str) -> tuple[str, bool]:
     normal = unicodedata.normalize("NFKC", text)
     kept = "".join(ch for ch in normal if ch in _KEEP or unicodedata.category(ch) not in {"Cc", "Cf"})
-    return kept.strip(), kept != normal
+    # normalise again: a removed joiner can leave a sequence NFKC composes ("e", U+200D, U+0301 -> "é")
+    return unicodedata.normalize("NFKC", kept).strip(), kept != normal
 
 
 def clean_input(
