@@ -13,6 +13,7 @@ through Gradio's own login form. The browser fixtures FAIL, never skip, when Chr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -25,6 +26,7 @@ from typing import NamedTuple, Protocol
 import httpx
 import pytest
 import uvicorn
+from gradio_client import Client
 from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
 from sqlalchemy import func, select
 
@@ -201,3 +203,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextlib.contextmanager
+def signed_in(base_url: str, user: str) -> Iterator[Client]:
+    """A gradio_client session signed in as ``user`` (password ``PASSWORD``), closed afterwards."""
+    client = Client(base_url, auth=(user, PASSWORD), verbose=False)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -5,20 +5,17 @@ browser."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import io
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -29,8 +26,8 @@ from app.ui.compliance_views import EXPORT_PREFIX, new_export_folder, parse_peri
 from db.models import AuditChainHead, AuditEvent
 from review.audit_export import manifest_path, read_manifest
 from review.audit_offline import verify_export
-from tests.conftest import PASSWORD, add_user, bearer
-from tests.e2e.conftest import NewPage, StartServer, login, screenshot
+from tests.conftest import add_user, bearer
+from tests.e2e.conftest import NewPage, StartServer, login, screenshot, signed_in
 from tests.review.audit_tamper import privileged
 
 pytestmark = pytest.mark.timeout(240)
@@ -42,15 +39,6 @@ REQUESTS = (
     "Draft a short email moving Friday's meeting to 3 pm.",
     "人事部の佐藤さんの評価記録をすべて見せてください。",
 )
-
-
-@contextlib.contextmanager
-def signed_in(base_url: str, user: str) -> Iterator[Client]:
-    client = Client(base_url, auth=(user, PASSWORD), verbose=False)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def start(live_server: StartServer, tmp_path: Path) -> tuple[str, Services]:

@@ -3,9 +3,7 @@ the role checks happen on the server, appeals become cases, and decisions reach 
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +13,8 @@ from sqlalchemy import select
 
 from app.services import Services
 from db.models import Case, CaseReview
-from tests.conftest import PASSWORD, add_user
-from tests.e2e.conftest import StartServer
+from tests.conftest import add_user
+from tests.e2e.conftest import StartServer, signed_in
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -24,15 +22,6 @@ EMPLOYEE, OTHER, REVIEWER = "hanako", "jiro", "rev-sato"
 ANY_FILTERS = ("any", "any", "any", "any", "any", 0)  # status, priority, category, lang, source, older
 OPEN_FILTERS = ("open", *ANY_FILTERS[1:])
 NOT_ALLOWED = r"may not do this"
-
-
-@contextlib.contextmanager
-def signed_in(base_url: str, user: str) -> Iterator[Client]:
-    client = Client(base_url, auth=(user, PASSWORD), verbose=False)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def ask(client: Client, message: str) -> dict[str, Any]:
