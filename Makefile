@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.so8t-installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast lint model db browser pdf-libs openapi clean
+.PHONY: help setup run test test-fast lint model db browser pdf-libs openapi clean prom-tools lint-deploy
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install $(TORCH_INDEX) "$(TORCH_SPEC)"
-	$(BIN)/pip install -e '.[dev]'
+# gguf extra: llama-cpp-python compiles llama.cpp (minutes, once: pip caches the wheel); no multimodal part
+	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(BIN)/pip install -e '.[dev,gguf]'
 	touch $(STAMP)
 
 setup: $(STAMP) pdf-libs model db  ## venv + packages + default model + database (idempotent)
@@ -51,11 +52,33 @@ lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app model training review db
 
-test: setup browser lint  ## set up if needed, then run the whole test suite
+test: setup browser lint lint-deploy  ## set up if needed, then run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)  ## unit + integration tests without the real model, browser or PostgreSQL
 	$(BIN)/python -m pytest -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
+
+# promtool (Prometheus rule and config checks) comes with Debian's prometheus package (the server is not started).
+prom-tools:  ## promtool for lint-deploy (installs Debian's prometheus package when missing and run as root)
+	@if ! command -v promtool >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; \
+	  else echo "lint-deploy needs promtool: sudo apt-get install prometheus" >&2; exit 1; fi; \
+	fi
+
+# Offline only: there is no Docker engine or cluster here (docs/OBSERVABILITY.md says what is and is not run).
+# The Kubernetes manifests are rendered from a copy with secrets.env made from its example.
+lint-deploy: $(STAMP) prom-tools  ## check deploy/: compose schema, hadolint, kustomize + k8s schemas, promtool
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
+	$(BIN)/hadolint --config deploy/hadolint.yaml deploy/Dockerfile
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r deploy/k8s deploy/k8s-gpu-training "$$tmp/" && \
+	  cp deploy/k8s/secrets.env.example "$$tmp/k8s/secrets.env" && \
+	  for k in k8s k8s-gpu-training; do \
+	    $(BIN)/kubectl kustomize "$$tmp/$$k" > "$$tmp/$$k.yaml" && \
+	    $(BIN)/kubernetes-validate --strict --quiet "$$tmp/$$k.yaml" && echo "deploy/$$k: valid" || exit 1; \
+	  done
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
 
 openapi: $(STAMP)  ## regenerate docs/openapi.json
 	$(BIN)/so8t openapi --out docs/openapi.json

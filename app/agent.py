@@ -4,8 +4,10 @@
 yielding the decision; on ALLOW it decodes the answer from the prefill's cache, sanitises and re-checks
 it (app/output_check.py; with the check on, the answer is one delta after it passed, else deltas stream),
 records the answer or the fail-closed revision and its case in a second transaction, then yields the
-result. Model failures fail closed to ESCALATE; if the database fails, ``RecordingError`` is raised and
-nothing more is delivered, so no decision or answer reaches a user without its audit record."""
+result. Model failures fail closed to ESCALATE; if the database fails, the request is refused
+(``DB_UNAVAILABLE``): what would have been recorded goes to the audit spool (review/spool.py) for replay,
+``RecordingError`` is raised and nothing more is delivered, so no decision or answer reaches a user without
+its audit record."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
@@ -25,13 +27,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.model_loader import LoadedModel
 from app.output_check import CheckedAnswer, Sanitised, check_outputs, failed_answer, secrets_only
 from app.settings import Settings
+from app.telemetry import Telemetry
 from app.validation import CleanInput, InputError, clean_for
 from model.labels import Decision
-from model.policy import PolicyConfig, PolicyDecision, decide, detect_lang, error_decision
+from model.policy import (
+    PolicyConfig,
+    PolicyDecision,
+    decide,
+    detect_lang,
+    error_decision,
+    unrecorded_decision,
+)
 from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
+from review.accounts import UNVERIFIED
 from review.audit import AuditChainError
 from review.queue import QueueConfig
-from review.records import NewDecision, record_answer, record_decision
+from review.records import AnswerFailure, NewDecision, RecordedDecision, record_answer, record_decision
+from review.spool import AuditSpool, SpoolEntry, SpoolError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,7 +52,19 @@ P = TypeVar("P")
 
 
 class RecordingError(RuntimeError):
-    """The decision could not be written to the database; the request was not answered."""
+    """The decision could not be written to the database; the request was refused, not answered.
+
+    ``spooled`` says whether its audit record waits in the spool for replay (else only the log has it).
+    """
+
+    retry_after_s = 30
+
+    def __init__(self, message: str, *, request_ids: list[str], spooled: bool) -> None:
+        super().__init__(message)
+        self.request_ids, self.spooled = request_ids, spooled
+
+
+NOT_RECORDED = "the decision could not be recorded, so the request was not answered; please try again later"
 
 
 class AgentResult(BaseModel):
@@ -81,6 +105,8 @@ class Agent:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
     output_judge: DualHeadRuntime | None = None  # runs the output check; None = the agent's own model
+    spool: AuditSpool | None = None  # where records go while the database is down (None: nowhere)
+    telemetry: Telemetry = field(default_factory=Telemetry)  # metrics + decision log (app/telemetry.py)
 
     @property
     def model_version(self) -> str:
@@ -94,33 +120,47 @@ class Agent:
                 return event.result
         raise AssertionError("run_stream ended without a result")  # pragma: no cover
 
+    def pinned(self) -> Agent:
+        """This agent with today's model fixed for one request: a promotion that swaps ``model``
+        (app/model_switch.py) mid-request never makes a request judge with one model and decode with
+        another."""
+        return replace(self, model=self.model, model_error=self.model_error)
+
     def run_stream(
         self, context: str | None, user_request: str, *, user: str = "anonymous", role: str = "employee"
     ) -> Iterator[StreamEvent]:
+        return self.pinned()._run_stream(context, user_request, user=user, role=role)
+
+    def _run_stream(
+        self, context: str | None, user_request: str, *, user: str, role: str
+    ) -> Iterator[StreamEvent]:
         clean = self.clean(context, user_request)
         started = time.perf_counter()
-        probs, prefill, error = self._judge(clean.context, clean.user_request)
+        if role == UNVERIFIED:  # the database could not say who this is: refused, never judged or answered
+            probs, prefill, error = {d: 0.0 for d in Decision}, None, None
+        else:
+            probs, prefill, error = self._judge(clean.context, clean.user_request)
         verdict, new = self.decision_record(clean, probs, error, user=user, role=role, started=started)
         now = self.clock()
         # The decision is committed before anything reaches the user.
-        recorded = self.write(
-            lambda s: record_decision(session=s, new=new, now=now, queue=self.queue), new.request_id
-        )
+        recorded = self.record_decisions([new], now)[0]
         case_id = recorded.case_id
         yield StreamEvent(kind="decision", decision=verdict)
         answer: str | None = None
         if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
             buffered, parts = self.settings.output_check, []
             try:
+                generating = time.perf_counter()
                 for delta in self.model.runtime.stream(prefill, self.generation_config()):
                     parts.append(delta)
                     if not buffered:
                         yield StreamEvent(kind="delta", text=delta)
+                self.observe_generation(generating, ["".join(parts)])
                 checked = self.check_answers([(new, "".join(parts))])[0]
             except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
                 checked = failed_answer(self.policy, exc, new, "generation")
             answer, verdict, error = checked.text, checked.verdict or verdict, checked.error or error
-            case_id = self.record_answers([(recorded.decision_id, checked)], new.request_id, started)[0]
+            case_id = self.record_answers([(new, recorded.decision_id, checked)], started)[0]
             if checked.failure is not None:
                 yield StreamEvent(kind="decision", decision=verdict)
             elif buffered and answer:
@@ -131,7 +171,21 @@ class Agent:
     # -- pieces shared with the batch road (app/agent_batch.py) ------------------------------------
 
     def clean(self, context: str | None, user_request: object) -> CleanInput:
-        return clean_for(self.settings, context, user_request)
+        try:
+            return clean_for(self.settings, context, user_request)
+        except InputError:
+            self.telemetry.invalid_input()
+            raise
+
+    def observe_generation(self, generating: float, texts: list[str]) -> None:
+        """Report decoding that began at ``generating`` (``perf_counter``) and produced ``texts``."""
+        if self.model is None:
+            return
+        elapsed = time.perf_counter() - generating
+        try:
+            self.telemetry.generated(seconds=elapsed, texts=texts, tokenizer=self.model.runtime.tokenizer)
+        except Exception:  # counting must never turn an answer into a generation failure
+            log.warning("could not count the generated tokens", exc_info=True)
 
     def decision_record(
         self,
@@ -143,15 +197,17 @@ class Agent:
         role: str,
         started: float,
     ) -> tuple[PolicyDecision, NewDecision]:
-        lang = detect_lang(clean.user_request)
-        verdict = (
-            error_decision(self.policy, error, lang=lang)
-            if error
-            else decide(probs, self.policy, lang=lang, text=clean.user_request)
-        )
+        lang, request_id = detect_lang(clean.user_request), str(uuid.uuid4())
+        if role == UNVERIFIED:
+            verdict = unrecorded_decision(self.policy, request_id, lang=lang)
+        elif error:
+            verdict = error_decision(self.policy, error, lang=lang)
+        else:
+            verdict = decide(probs, self.policy, lang=lang, text=clean.user_request)
         flags = list(clean.flags) + ([f"category:{verdict.category}"] if verdict.category else [])
+        flags += ["identity_unverified"] if role == UNVERIFIED else []
         new = NewDecision(
-            request_id=str(uuid.uuid4()),
+            request_id=request_id,
             user_name=user,
             user_role=role,
             context=clean.context,
@@ -186,29 +242,94 @@ class Agent:
         """Sanitise generated answers and (``output_check``) re-judge them; a failure fails closed."""
         judge = self.output_judge or (self.model.runtime if self.model else None)
         judge = judge if self.settings.output_check else None
-        return check_outputs(items, sanitise=self.sanitise, judge=judge, policy=self.policy)
+        checked = check_outputs(items, sanitise=self.sanitise, judge=judge, policy=self.policy)
+        self.telemetry.answers_checked(checked)
+        return checked
+
+    def record_decisions(self, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
+        """Record decisions (and their cases) in one transaction, before anything is delivered.
+
+        If the database fails, every request is refused: its refusal is spooled for replay and
+        ``RecordingError`` says so in the first request's language.
+        """
+        try:
+            with self.sessions.begin() as session:
+                return [record_decision(session=session, new=new, now=now, queue=self.queue) for new in news]
+        except (SQLAlchemyError, AuditChainError) as exc:
+            log.exception("could not record request %s", news[0].request_id)
+            refusals = [self._unrecorded(new, exc) for new in news]
+            spooled = self._spool([SpoolEntry.decision(new, now=now) for new, _ in refusals])
+            message = refusals[0][1].rationale if spooled else NOT_RECORDED
+            self.telemetry.not_recorded()
+            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
+
+    def _unrecorded(self, new: NewDecision, exc: Exception) -> tuple[NewDecision, PolicyDecision]:
+        verdict = unrecorded_decision(self.policy, new.request_id, lang=new.lang)
+        refused = replace(
+            new,
+            decision=verdict.decision.value,
+            reason_code=verdict.reason_code,
+            rationale=verdict.rationale,
+            confidence=0.0,
+            category=None,
+            error=_db_error(exc),
+            flags=[*new.flags, f"model_decision:{new.decision}"],
+        )
+        return refused, verdict
+
+    def _spool(self, entries: list[SpoolEntry]) -> bool:
+        if self.spool is None:
+            log.critical("no audit spool is configured: records of this request exist only in this log")
+            return False
+        try:
+            self.spool.add(entries)
+        except SpoolError:
+            log.critical("the audit spool failed too: the records exist only in this log", exc_info=True)
+            return False
+        return True
 
     def record_answers(
-        self, answers: list[tuple[int, CheckedAnswer]], request_id: str, started: float
+        self, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
     ) -> list[int | None]:
-        """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids."""
+        """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids.
+
+        If the database fails, no answer is given: each is withheld, the revision to REFUSE is spooled
+        and ``RecordingError`` is raised."""
         total_ms = (time.perf_counter() - started) * 1000
-        return self.write(
-            lambda s: [
-                record_answer(
-                    session=s,
-                    decision_id=decision_id,
-                    answer=checked.text,
-                    failure=checked.failure,
-                    latency_ms=total_ms,
-                    now=self.clock(),
-                    queue=self.queue,
-                    masked=checked.masked,
-                )
-                for decision_id, checked in answers
-            ],
-            request_id,
-        )
+        try:
+            with self.sessions.begin() as session:
+                return [
+                    record_answer(
+                        session=session,
+                        decision_id=decision_id,
+                        answer=checked.text,
+                        failure=checked.failure,
+                        latency_ms=total_ms,
+                        now=self.clock(),
+                        queue=self.queue,
+                        masked=checked.masked,
+                    )
+                    for _, decision_id, checked in answers
+                ]
+        except (SQLAlchemyError, AuditChainError) as exc:
+            news = [new for new, _, _ in answers]
+            log.exception("could not record the answer of request %s", news[0].request_id)
+            now, error = self.clock(), _db_error(exc)
+            verdicts = [unrecorded_decision(self.policy, new.request_id, lang=new.lang) for new in news]
+            spooled = self._spool(
+                [
+                    SpoolEntry.answer_withheld(
+                        new.request_id,
+                        AnswerFailure(v.decision.value, v.reason_code, v.rationale, error),
+                        latency_ms=total_ms,
+                        now=now,
+                    )
+                    for new, v in zip(news, verdicts, strict=True)
+                ]
+            )
+            message = verdicts[0].rationale if spooled else NOT_RECORDED
+            self.telemetry.not_recorded()
+            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
 
     def result(
         self,
@@ -221,6 +342,9 @@ class Agent:
         now: datetime,
         started: float,
     ) -> AgentResult:
+        """The request's result; reported to telemetry (metrics, the decision log line) once, here."""
+        elapsed = time.perf_counter() - started
+        self.telemetry.decided(new, verdict, total_seconds=elapsed)
         return AgentResult(
             decision=verdict.decision.value,
             rationale=verdict.rationale,
@@ -236,11 +360,15 @@ class Agent:
             reason_code=verdict.reason_code,
             category=verdict.category,
             flags=new.flags,
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            latency_ms=round(elapsed * 1000, 1),
         )
 
     def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
-        prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
+        batcher = self.model.batcher if self.model is not None else None
+        if batcher is not None:  # concurrent requests share one forward (model/microbatch.py)
+            prefill, error = self.guarded_prefill(lambda _: batcher.prefill(context, request))
+        else:
+            prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
         return (prefill.probs if prefill else {d: 0.0 for d in Decision}), prefill, error
 
     def guarded_prefill(self, call: Callable[[DualHeadRuntime], P]) -> tuple[P | None, str | None]:
@@ -264,16 +392,12 @@ class Agent:
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
 
-    def write(self, work: Callable[[Session], T], request_id: str) -> T:
-        """Run ``work`` in one transaction; a database failure means nothing more is delivered."""
-        try:
-            with self.sessions.begin() as session:
-                return work(session)
-        except (SQLAlchemyError, AuditChainError) as exc:
-            log.exception("could not record request %s", request_id)
-            raise RecordingError(
-                "the decision could not be recorded, so the request was not answered; please try again later"
-            ) from exc
+
+def _db_error(exc: Exception) -> str:
+    """The database error, short and without SQLAlchemy's statement and parameters (request text)."""
+    cause = getattr(exc, "orig", None) or exc
+    first_line = str(cause).splitlines()[0] if str(cause) else ""
+    return f"database unavailable: {type(cause).__name__}: {first_line}"[:300]
 
 
 @functools.cache

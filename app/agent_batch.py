@@ -16,7 +16,6 @@ from app.agent import Agent, AgentResult
 from app.output_check import failed_answer
 from app.validation import InputError
 from model.labels import Decision
-from review.records import record_decision
 
 
 def run_batch(
@@ -25,6 +24,7 @@ def run_batch(
     """Decide (and answer the allowed ones) for ``(context, user_request)`` pairs, in order."""
     if not requests:
         return []
+    agent = agent.pinned()  # one model for the whole batch, even if a promotion swaps it meanwhile
     cleaned = []
     for n, (context, request) in enumerate(requests):
         try:
@@ -45,25 +45,22 @@ def run_batch(
     news = [new for _, new in decided]
     errors: list[str | None] = [error] * len(news)
     now = agent.clock()
-    recorded = agent.write(  # the decisions first, in one transaction, before anything is answered
-        lambda s: [record_decision(session=s, new=new, now=now, queue=agent.queue) for new in news],
-        news[0].request_id,
-    )
+    recorded = agent.record_decisions(news, now)  # in one transaction, before anything is answered
     case_ids = [r.case_id for r in recorded]
     answers: dict[int, str | None] = {}
     allowed = [i for i, v in enumerate(verdicts) if v.decision is Decision.ALLOW]
     if allowed and prefill is not None and agent.model is not None:
         try:
+            generating = time.perf_counter()
             texts = agent.model.runtime.generate_batch(prefill, allowed, agent.generation_config())
+            agent.observe_generation(generating, texts)
             checked = agent.check_answers([(news[i], text) for i, text in zip(allowed, texts, strict=True)])
         except Exception as exc:  # decoding failed: every allowed row fails closed
             checked = [failed_answer(agent.policy, exc, news[i], "generation") for i in allowed]
         for i, c in zip(allowed, checked, strict=True):
             answers[i], verdicts[i], errors[i] = c.text, c.verdict or verdicts[i], c.error or errors[i]
         opened = agent.record_answers(
-            [(recorded[i].decision_id, c) for i, c in zip(allowed, checked, strict=True)],
-            news[0].request_id,
-            started,
+            [(news[i], recorded[i].decision_id, c) for i, c in zip(allowed, checked, strict=True)], started
         )
         for i, case_id in zip(allowed, opened, strict=True):
             case_ids[i] = case_id if case_id is not None else case_ids[i]

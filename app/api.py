@@ -1,5 +1,6 @@
 """REST API: POST /v1/agent/run (signed-in users), GET /healthz, GET /readyz."""
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -8,12 +9,15 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.agent import AgentResult, RecordingError
 from app.ratelimit import RATE_LIMITED, limit_ip, limit_user
 from app.services import Services
 from app.validation import InputError
 from review.accounts import Principal
+
+log = logging.getLogger(__name__)
 
 
 class AgentRequest(BaseModel):
@@ -59,6 +63,7 @@ class Readiness(BaseModel):
     database: bool
     model_loaded: bool
     model_version: str
+    audit_spool_pending: int = Field(0, description="Audit records waiting for the database (should be 0)")
     detail: str | None = None
 
 
@@ -66,7 +71,9 @@ def build_router(services: Services) -> APIRouter:
     router = APIRouter()
     agent = services.agent
     # per IP first (before the token is even checked), then per signed-in user
-    Employee = Annotated[Principal, Depends(limit_user(services.limits, services.auth.require("chat")))]
+    # unverified_ok: if the database cannot check the caller, the request is still refused *and recorded*
+    chat = services.auth.require("chat", unverified_ok=True)
+    Employee = Annotated[Principal, Depends(limit_user(services.limits, chat))]
     IpLimited = Annotated[None, Depends(limit_ip(services.limits, "run"))]
 
     @router.post(
@@ -76,7 +83,7 @@ def build_router(services: Services) -> APIRouter:
         responses={
             401: {"description": "Not signed in"},
             **INVALID,
-            503: {"description": "Not recorded"},
+            503: {"description": "Refused: the database cannot record decisions now (see Retry-After)"},
             **RATE_LIMITED,
         },
     )
@@ -88,8 +95,10 @@ def build_router(services: Services) -> APIRouter:
             )
         except InputError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
-        except RecordingError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from exc
+        except RecordingError as exc:  # refused: the database is down (the refusal waits in the spool)
+            raise HTTPException(
+                status_code=503, detail=str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+            ) from exc
 
     @router.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:
@@ -111,11 +120,18 @@ def build_router(services: Services) -> APIRouter:
             database=db,
             model_loaded=loaded,
             model_version=agent.model_version,
+            audit_spool_pending=agent.spool.pending() if agent.spool else 0,
             detail=agent.model_error,
         )
         return JSONResponse(body.model_dump(), status_code=200 if db and loaded else 503)
 
     return router
+
+
+DATABASE_DOWN = (
+    "The database is unavailable, so this could not be done (nothing was changed); please try again in a few "
+    "minutes."
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -128,3 +144,13 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors
         )
         return JSONResponse(status_code=422, content={"detail": message, "errors": jsonable_encoder(errors)})
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_down(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # any route whose database work fails: a clear 503 (the transaction rolled back, nothing half-written)
+        log.error("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse(
+            status_code=503,
+            content={"detail": DATABASE_DOWN},
+            headers={"Retry-After": str(RecordingError.retry_after_s)},
+        )

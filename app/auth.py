@@ -23,12 +23,23 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from review.accounts import Principal, active_user, authenticate, principal_of
+from review.accounts import UNVERIFIED, Principal, active_user, authenticate, principal_of
 
 log = logging.getLogger(__name__)
 BEARER = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")
+
+
+class IdentityUnavailable(RuntimeError):
+    """The database could not be asked who is signed in (an outage); try again later."""
+
+    message = (
+        "The database is unavailable, so your sign-in cannot be checked; please try again in a few "
+        "minutes. / データベースに接続できないため、サインインを確認できません。"
+        "数分後にもう一度お試しください。"
+    )
 
 
 class AuthError(Exception):
@@ -101,24 +112,39 @@ class Authenticator:
             log.exception("login check failed")
             return False
 
-    def principal_for(self, username: str | None) -> Principal:
-        """The signed-in user's current role; ``AuthError`` if unknown or disabled."""
+    def principal_for(self, username: str | None, *, unverified_ok: bool = False) -> Principal:
+        """The signed-in user's current role; ``AuthError`` if unknown or disabled.
+
+        If the database is down: ``IdentityUnavailable``, or with ``unverified_ok`` a principal with the
+        ``unverified`` role (no permissions; the chat refuses its requests and spools the refusal).
+        """
         if not username:
             raise AuthError("please sign in")
-        with self.sessions() as session:
-            user = active_user(session=session, username=username)
-            if user is None:
-                raise AuthError("your account is not active; ask an administrator")
-            return principal_of(user)
+        try:
+            with self.sessions() as session:
+                user = active_user(session=session, username=username)
+        except SQLAlchemyError as exc:
+            log.warning("cannot check account %r: database unavailable (%s)", username, type(exc).__name__)
+            if unverified_ok:
+                return Principal(username=username, role=UNVERIFIED)
+            raise IdentityUnavailable(IdentityUnavailable.message) from exc
+        if user is None:
+            raise AuthError("your account is not active; ask an administrator")
+        return principal_of(user)
 
-    def from_token(self, token: str) -> Principal:
+    def from_token(self, token: str, *, unverified_ok: bool = False) -> Principal:
         username = self.signer.subject(token, self.clock())
         if username is None:
             raise AuthError("the token is invalid or expired; get a new one from POST /v1/auth/token")
-        return self.principal_for(username)
+        return self.principal_for(username, unverified_ok=unverified_ok)
 
-    def require(self, permission: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-        """A FastAPI dependency: the caller's principal, if it holds ``permission`` (else 401 / 403)."""
+    def require(
+        self, permission: str, *, unverified_ok: bool = False
+    ) -> Callable[..., Coroutine[Any, Any, Principal]]:
+        """A FastAPI dependency: the caller's principal, if it holds ``permission`` (else 401 / 403).
+
+        When the database is down: 503 with Retry-After; with ``unverified_ok`` (the chat only) a validly
+        signed caller passes as ``unverified``, so the refusal of the request is recorded (spooled)."""
 
         async def dependency(
             request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
@@ -128,9 +154,16 @@ class Authenticator:
                     401, "sign in: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"}
                 )
             try:
-                principal = await run_in_threadpool(self.from_token, credentials.credentials)
+                principal = await run_in_threadpool(
+                    self.from_token, credentials.credentials, unverified_ok=unverified_ok
+                )
             except AuthError as exc:
                 raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
+            except IdentityUnavailable as exc:
+                raise HTTPException(503, str(exc), {"Retry-After": "30"}) from exc
+            if principal.role == UNVERIFIED and unverified_ok:
+                request.state.principal = principal
+                return principal
             if not principal.can(permission):
                 raise HTTPException(403, f"the {principal.role} role may not do this ({permission})")
             request.state.principal = principal

@@ -43,15 +43,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="classify every row of a JSONL file with the model in service and report metrics",
         description="Decisions only (no generation, nothing recorded in the database or audit log), "
         "batched, with a progress bar. Rows need prompt (or user_request) and label; lang, source, "
-        "context and id are optional.",
+        "context and id are optional. With --loso: leave-one-source-out evaluation of the head recipe.",
     )
-    ev.add_argument("--data", type=Path, required=True, help="JSONL in the benchdata schema")
+    ev.add_argument(
+        "--data", type=Path, action="append", required=True, help="JSONL in the benchdata schema (repeatable)"
+    )
     ev.add_argument("--out", type=Path, help="write the metrics as JSON here")
     ev.add_argument("--batch-size", type=int, default=8, help="prompts per forward pass (default 8)")
+    from training.loso_cli import add_loso_arguments
+
+    add_loso_arguments(ev)
 
     from training.cli import add_train_head_parser
 
     add_train_head_parser(sub)
+
+    from training.train import add_train_parser
+
+    add_train_parser(sub)
 
     from app.cli_audit import add_audit_parser
 
@@ -64,6 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.cli_report import add_report_parser
 
     add_report_parser(sub)
+
+    from app.cli_models import add_models_parsers
+    from app.cli_nightly import add_nightly_parser
+
+    add_models_parsers(sub)  # models, promote, rollback, dataset
+    add_nightly_parser(sub)
+
+    from app.cli_export import add_export_parser
+
+    add_export_parser(sub)
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -103,6 +122,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from training.cli import run_train_head
 
         return run_train_head(args)
+    if args.command == "train":
+        from training.train import run_train
+
+        return run_train(args)
     if args.command == "audit":
         from app.cli_audit import run_audit
 
@@ -115,6 +138,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from app.cli_report import run_report
 
         return run_report(args, settings)
+    if args.command in ("models", "promote", "rollback", "dataset"):
+        from app.cli_models import run_models_command
+
+        return run_models_command(args, settings)
+    if args.command == "nightly":
+        from app.cli_nightly import run_nightly_command
+
+        return run_nightly_command(args, settings)
+    if args.command == "export":
+        from app.cli_export import run_export
+
+        return run_export(args, settings)
     raise AssertionError(args.command)  # pragma: no cover
 
 
@@ -125,11 +160,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_users import ensure_first_admin
     from app.main import create_app
     from app.services import build_services
+    from db.engine import make_engine
     from review.accounts import AccountError
 
+    engine = make_engine(settings.database_url)
+    try:  # never serve on a schema the code was not written for (e.g. `--no-migrate` before the job ran)
+        if not args.no_migrate:
+            dbctl.upgrade(engine)
+        dbctl.require_head(engine)
+    except dbctl.SchemaNotAtHead as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     services = build_services(settings)
-    if not args.no_migrate:
-        dbctl.upgrade(services.engine)
     host, port = args.host or settings.host, args.port or settings.port
     try:
         password = ensure_first_admin(services.engine, settings, host)
@@ -189,13 +233,18 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from training.evaluate import evaluate_rows, format_table
 
     try:
-        rows = read_rows(args.data)
+        rows = [row for path in args.data for row in read_rows(path)]
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not rows:
-        print(f"error: {args.data} has no rows", file=sys.stderr)
+        print(f"error: {', '.join(map(str, args.data))} has no rows", file=sys.stderr)
         return 2
+    if args.loso:  # leave-one-source-out: trains heads on the base model's features, judges nothing live
+        from app.model_loader import resolve_base
+        from training.loso_cli import run_loso
+
+        return run_loso(args, base=resolve_base(settings), var_dir=settings.var_dir)
     loaded = load_model(settings)
     policy = policy_from(settings)
     report = evaluate_rows(loaded.runtime, rows, policy, batch_size=args.batch_size)

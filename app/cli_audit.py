@@ -80,6 +80,14 @@ def add_audit_parser(sub: Any) -> None:
     export.add_argument("--actor", default="cli", help="recorded as the exporter (default: cli)")
     export.add_argument("--role", choices=ROLES, default="admin", help="the exporter's role (default: admin)")
     export.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    replay = actions.add_parser(
+        "replay-spool",
+        help="write the audit records spooled during a database outage into the audit chain",
+        description="While the database is unreachable, refused requests are recorded in the local audit "
+        "spool (SO8T_AUDIT_SPOOL_PATH). The server replays it by itself once the database answers; this "
+        "does it now (for example before a backup). Replaying twice never duplicates a record.",
+    )
+    replay.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def parse_when(value: str) -> datetime:
@@ -98,7 +106,32 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         return _verify_file(args) if args.file else _verify_db(args, settings)
     if args.audit_command == "export":
         return _export(args, settings)
+    if args.audit_command == "replay-spool":
+        return _replay(args, settings)
     raise AssertionError(args.audit_command)  # pragma: no cover
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services import queue_config_from
+    from review.spool import AuditSpool
+
+    spool = AuditSpool(settings.spool_path)
+    engine = make_engine(settings.database_url)
+    try:
+        result = spool.replay(sessions=make_session_factory(engine), queue=queue_config_from(settings))
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(asdict(result) | {"spool": str(spool.path)}))
+    else:
+        aside = f", {result.set_aside} set aside in {spool.rejected_path}" if result.set_aside else ""
+        print(
+            f"{spool.path}: {result.replayed} replayed, {result.skipped} already recorded, "
+            f"{result.remaining} left{aside}"
+        )
+    if result.error:
+        return _error(f"the database failed during the replay ({result.error}); run it again later")
+    return 0
 
 
 def _verify_db(args: argparse.Namespace, settings: Settings) -> int:

@@ -43,3 +43,24 @@ def head(engine: Engine) -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+class SchemaNotAtHead(RuntimeError):
+    """The database's schema is not the one this code was written for."""
+
+
+def require_head(engine: Engine) -> str | None:
+    """The schema revision, if it is the newest this code knows; else ``SchemaNotAtHead`` (don't serve)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        at = current(engine)
+    except SQLAlchemyError as exc:
+        raise SchemaNotAtHead(f"cannot read the database's schema version: {type(exc).__name__}") from exc
+    newest = head(engine)
+    if at != newest:
+        raise SchemaNotAtHead(
+            f"the database schema is at {at or 'nothing (an empty database)'}, this version needs {newest}: "
+            "run `so8t db upgrade` (or the migration job) before serving"
+        )
+    return newest

@@ -10,7 +10,9 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.api import build_router, install_error_handlers
+from app.api_admin import build_admin_router
 from app.api_cases import build_people_router
+from app.metrics_route import build_metrics_router
 from app.middleware import RequestContextMiddleware
 from app.services import Services, build_services
 from app.settings import Settings
@@ -25,23 +27,36 @@ API_DESCRIPTION = (
 
 def create_api(services: Services) -> FastAPI:
     """The REST API alone (what docs/openapi.json describes); runs the SLA sweep while it serves."""
-    sweeper = Sweeper(services.sessions, services.agent.queue, services.settings.sweep_interval_seconds)
+    sweeper = Sweeper(
+        services.sessions,
+        services.agent.queue,
+        services.settings.sweep_interval_seconds,
+        spool=services.agent.spool,
+        on_db_error=services.telemetry.db_error,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # load the PII masker's NER model now, not on the first Japanese request
         threading.Thread(target=services.agent.mask, args=("山田太郎",), daemon=True).start()
         sweeper.start()
+        if services.models is not None:  # follow the model registry: promotions without a restart
+            services.models.start()
         try:
             yield
         finally:
             sweeper.stop()
+            if services.models is not None:
+                services.models.stop()
 
     api = FastAPI(title="SO8T Safe Agent", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     api.include_router(build_router(services))
     api.include_router(build_people_router(services))
+    api.include_router(build_admin_router(services))
+    metrics = services.telemetry.metrics
+    api.include_router(build_metrics_router(metrics.registry, services.settings.metrics_token))
     install_error_handlers(api)
-    api.add_middleware(RequestContextMiddleware)
+    api.add_middleware(RequestContextMiddleware, metrics=metrics)
     return api
 
 

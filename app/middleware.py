@@ -27,6 +27,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 # The current request's id; "-" outside any request (start-up, the sweeper, Gradio's queue workers).
@@ -58,11 +60,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RequestContextMiddleware:
-    """Pure ASGI (not ``BaseHTTPMiddleware``), so Gradio's streamed responses pass through untouched."""
+def route_label(scope: Scope) -> str:
+    """The matched route's template (``/v1/cases/{case_id}``), never the raw path (bounded labels);
+    ``unmatched`` for 404s. The Gradio UI's own routes are templates of its router too."""
+    path = getattr(scope.get("route"), "path", None)
+    if path is None:
+        return "unmatched"
+    return path or "/"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestContextMiddleware:
+    """Pure ASGI (not ``BaseHTTPMiddleware``), so Gradio's streamed responses pass through untouched.
+    With ``metrics``, every HTTP request is counted by method, route template and status, and timed."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,7 +105,11 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            elapsed = (time.perf_counter() - started) * 1000
             if api:  # one access line per API call (no query string, no headers: nothing secret)
-                elapsed = (time.perf_counter() - started) * 1000
                 log.info("%s %s -> %d in %.0f ms", scope.get("method"), path, status, elapsed)
+            if self.metrics is not None:
+                method, route = str(scope.get("method")), route_label(scope)
+                self.metrics.http_requests.labels(method, route, str(status)).inc()
+                self.metrics.http_duration.labels(method, route).observe(elapsed / 1000)
             REQUEST_ID.reset(token)

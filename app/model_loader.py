@@ -13,6 +13,7 @@ from model.default_model import ensure_default_model
 from model.gate import attach
 from model.head import check_compatible, load_head
 from model.loading import LoadConfig, adapter_digest, apply_adapter, describe_base, load_causal_lm
+from model.microbatch import BatchingConfig, PrefillBatcher
 from model.runtime import DualHeadRuntime
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class LoadedModel:
     runtime: DualHeadRuntime
     model_version: str
     base_name: str
+    batcher: PrefillBatcher | None = None  # micro-batching of concurrent prefills; None = one by one
 
 
 def default_head_dir() -> Path:
@@ -36,6 +38,10 @@ def resolve_base(settings: Settings) -> str:
 
 
 def load_model(settings: Settings) -> LoadedModel:
+    if settings.backend == "llama_cpp":  # a GGUF + its side artefact (app/model_loader_llama.py)
+        from app.model_loader_llama import load_llama_model
+
+        return load_llama_model(settings)
     base = resolve_base(settings)
     head_dir = settings.head_dir or default_head_dir()
     log.info("loading base model %s and safety head %s", base, head_dir)
@@ -63,4 +69,9 @@ def load_model(settings: Settings) -> LoadedModel:
     if gate is not None:
         attach(lm, gate)
     runtime = DualHeadRuntime(lm, tokenizer, head, max_prompt_tokens=settings.max_prompt_tokens)
-    return LoadedModel(runtime=runtime, model_version=version, base_name=base_name)
+    batcher = (
+        PrefillBatcher(runtime, BatchingConfig(settings.prefill_batch_max, settings.prefill_batch_window_ms))
+        if settings.prefill_batch_max > 1
+        else None
+    )
+    return LoadedModel(runtime=runtime, model_version=version, base_name=base_name, batcher=batcher)

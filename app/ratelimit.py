@@ -94,13 +94,18 @@ class RateLimits:
 
     per_user: RateLimiter
     per_ip: RateLimiter
+    # told the limit's name (user, ip_run, ip_token) on every refusal: the metrics (app/telemetry.py)
+    on_limited: Callable[[str], None] = lambda limit: None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RateLimits":
+    def from_settings(
+        cls, settings: Settings, on_limited: Callable[[str], None] = lambda limit: None
+    ) -> "RateLimits":
         window = settings.rate_limit_window_seconds
         return cls(
             per_user=RateLimiter(RateLimitConfig(settings.rate_limit_per_user, window)),
             per_ip=RateLimiter(RateLimitConfig(settings.rate_limit_per_ip, window)),
+            on_limited=on_limited,
         )
 
     def user_wait(self, username: str) -> int:
@@ -108,6 +113,7 @@ class RateLimits:
         wait = self.per_user.hit(f"user:{username}")
         if wait > 0:
             log.warning("rate limit: user %s is over %d requests", username, self.per_user.config.requests)
+            self.on_limited("user")
             return retry_after(wait)
         return 0
 
@@ -132,6 +138,7 @@ def limit_ip(limits: RateLimits, scope: str) -> Callable[[Request], Awaitable[No
         wait = limits.per_ip.hit(f"{scope}:{ip}")
         if wait > 0:
             log.warning("rate limit: %s over %d requests on %s", ip, limits.per_ip.config.requests, scope)
+            limits.on_limited(f"ip_{scope}")
             raise too_many(retry_after(wait), "address")
 
     return dependency

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine, text
@@ -13,15 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.agent import Agent
 from app.auth import Authenticator, TokenSigner, load_secret_key
 from app.desk import ReviewDesk
+from app.metrics_collectors import app_collectors, register_collectors
 from app.model_loader import LoadedModel, load_model
+from app.model_switch import ModelSwitch, served_settings, switch_for
 from app.output_check import OutputSanitiser
 from app.ratelimit import RateLimits
 from app.settings import Settings
+from app.telemetry import Telemetry
 from db.engine import make_engine, make_session_factory
 from model.policy import PolicyConfig, load_policy
 from review.pii import MaskingConfig, PiiMasker
 from review.precedents import Embedder, MiniLMEmbedder
 from review.queue import HIGH, LOW, NORMAL, QueueConfig
+from review.spool import AuditSpool
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,8 @@ class Services:
     auth: Authenticator
     desk: ReviewDesk
     limits: RateLimits
+    telemetry: Telemetry = field(default_factory=Telemetry)  # metrics registry + decision log
+    models: ModelSwitch | None = None  # follows the model registry's promoted version (app/model_switch.py)
 
     def db_ok(self) -> bool:
         try:
@@ -42,6 +48,7 @@ class Services:
                 conn.execute(text("SELECT 1"))
         except Exception:
             log.warning("database not reachable", exc_info=True)
+            self.telemetry.db_error("readiness")
             return False
         return True
 
@@ -97,11 +104,12 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         error = "model loading was skipped"
     elif model is None:
         try:
-            model = load_model(settings)
+            model = load_model(served_settings(settings, sessions))  # the registry's promoted model, if any
         except Exception as exc:
             log.exception("model failed to load; every request will be escalated until it is fixed")
             error = f"{type(exc).__name__}: {exc}"
     mask, sanitise = _maskers(settings)
+    telemetry = Telemetry.create(log_request_text=settings.log_request_text)
     agent = Agent(
         settings=settings,
         policy=policy,
@@ -111,7 +119,10 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         queue=queue_config_from(settings),
         mask=mask,
         sanitise=sanitise,
+        spool=AuditSpool(settings.spool_path),
+        telemetry=telemetry,
     )
+    register_collectors(telemetry.metrics.registry, app_collectors(telemetry, sessions, settings, agent))
     key = load_secret_key(
         settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir
     )
@@ -134,5 +145,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         agent=agent,
         auth=auth,
         desk=desk,
-        limits=RateLimits.from_settings(settings),
+        limits=RateLimits.from_settings(settings, telemetry.rate_limited),
+        telemetry=telemetry,
+        models=switch_for(settings, sessions, [agent, desk]),
     )

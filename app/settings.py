@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     local_files_only: bool = Field(True, description="Never contact a model hub (set false to download)")
     max_new_tokens: int = Field(256, ge=1, le=4096)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    backend: Literal["transformers", "llama_cpp"] = Field(
+        "transformers", description="Inference backend: transformers, or llama_cpp serving SO8T_GGUF_PATH"
+    )
+    gguf_path: Path | None = Field(
+        None, description="GGUF from `so8t export gguf`, its NAME.so8t/ side artefact beside it (llama_cpp)"
+    )
+    llama_threads: int = Field(0, ge=0, description="llama.cpp CPU threads; 0 = all cores")
 
     # decision policy (None = the value in model/policy.yaml)
     allow_threshold: float | None = Field(None, ge=0.0, le=1.0)
@@ -43,6 +50,12 @@ class Settings(BaseSettings):
     max_request_chars: int = Field(4000, ge=1)
     max_context_chars: int = Field(4000, ge=0)
     max_prompt_tokens: int = Field(2048, ge=16)
+    prefill_batch_max: int = Field(
+        8, ge=1, le=64, description="Concurrent requests batched into one prefill (1 = no micro-batching)"
+    )
+    prefill_batch_window_ms: float = Field(
+        5.0, ge=0.0, le=100.0, description="How long the batcher waits for more requests after the first"
+    )
 
     # review desk
     case_sla_minutes_high: int = Field(60, ge=1, description="Time to decide a high-priority case")
@@ -87,11 +100,56 @@ class Settings(BaseSettings):
     )
     rate_limit_window_seconds: int = Field(60, ge=1, description="The rate limits' sliding window")
 
+    # reliability
+    audit_spool_path: Path | None = Field(
+        None,
+        description="Append-only file for audit records while the database is down (var/audit-spool.jsonl)",
+    )
+
     # server and logs
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    # observability (docs/OBSERVABILITY.md)
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token required by GET /metrics; unset: only loopback and private addresses",
+    )
+    log_request_text: bool = Field(
+        False, description="Put the raw request text in the decision log line (it may hold personal data)"
+    )
+
+    # training loop: registry, promotion gate, nightly retrain (docs/TRAINING.md)
+    promotion_epsilon: float = Field(
+        0.01, ge=0.0, le=1.0, description="How far a candidate's safety score may fall below the current's"
+    )
+    promotion_refuse_recall_floor: float = Field(
+        0.90, ge=0.0, le=1.0, description="Minimum refuse recall of a candidate on every evaluation set"
+    )
+    promotion_over_refusal_ceiling: float = Field(
+        0.15, ge=0.0, le=1.0, description="Maximum over-refusal of a candidate on every evaluation set"
+    )
+    promotion_heldout_path: Path | None = Field(
+        None, description="JSONL evaluated by the gate beside the frozen test split (e.g. benchdata held-out)"
+    )
+    nightly_data_paths: list[Path] = Field(
+        default_factory=list, description="JSONL files added to every dataset snapshot (JSON list of paths)"
+    )
+    nightly_sample_cap: int | None = Field(
+        None, ge=1, description="At most this many rows per (source, label) from each nightly data file"
+    )
+    nightly_seed_set: bool = Field(True, description="Include the bundled enterprise seed set in snapshots")
+    nightly_min_new_cases: int = Field(
+        1, ge=0, description="Fewest new reviewed cases for `so8t nightly` to train (0 = always train)"
+    )
+    nightly_train_config: Path = Field(
+        Path("configs/train.yaml"), description="Trainer config (YAML) used by `so8t nightly`"
+    )
+    model_reload_interval_seconds: int = Field(
+        30, ge=0, description="How often the server checks the registry for a newly promoted model; 0 = never"
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -102,5 +160,14 @@ class Settings(BaseSettings):
         return upper
 
     @property
+    def spool_path(self) -> Path:
+        return self.audit_spool_path or self.var_dir / "audit-spool.jsonl"
+
+    @property
     def models_dir(self) -> Path:
         return self.var_dir / "models"
+
+    @property
+    def registry_dir(self) -> Path:
+        """Where nightly candidates' artifacts are kept (var/models/registry)."""
+        return self.var_dir / "models" / "registry"

@@ -14,7 +14,7 @@ from app.settings import Settings
 from db.models import AuditEvent
 from review.audit import append_event
 
-SECRET_FIELDS = frozenset({"secret_key", "admin_password", "database_url"})
+SECRET_FIELDS = frozenset({"secret_key", "admin_password", "database_url", "metrics_token"})
 
 
 def effective_settings(settings: Settings) -> dict[str, Any]:

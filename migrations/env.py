@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
-from db import models  # noqa: F401  (registers the tables on Base.metadata)
+from db import models, registry  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
 from db.engine import make_engine
 

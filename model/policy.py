@@ -166,6 +166,11 @@ def error_decision(policy: PolicyConfig, error: str, *, lang: str = "en") -> Pol
     return _make(policy, Decision.ESCALATE, 0.0, "MODEL_ERROR", lang, error=error)
 
 
+def unrecorded_decision(policy: PolicyConfig, request_id: str, *, lang: str = "en") -> PolicyDecision:
+    """The fail-closed decision when the database cannot record anything: refused, never judged."""
+    return _make(policy, Decision.REFUSE, 0.0, "DB_UNAVAILABLE", lang, request_id=request_id)
+
+
 def _make(
     policy: PolicyConfig, decision: Decision, confidence: float, code: str, lang: str, **extra: Any
 ) -> PolicyDecision:

@@ -24,6 +24,10 @@ class PromptTooLongError(ValueError):
     """The templated prompt has more tokens than the runtime accepts."""
 
 
+class _HeadInputReady(Exception):
+    """Raised by the capture hook to stop a judge-only forward once the head's input exists."""
+
+
 @dataclass(frozen=True)
 class GenerationConfig:
     max_new_tokens: int = 256
@@ -68,17 +72,46 @@ class DualHeadRuntime:
     def device(self) -> torch.device:
         return next(self.lm.parameters()).device
 
+    def _head_input(self) -> torch.nn.Module:
+        """The module whose output is ``hidden_states[head.layer]``: the embeddings (0), decoder layer
+        ``layer - 1``, or the final norm (the last index, as in Hugging Face's ``hidden_states``)."""
+        decoder = self.lm.get_decoder()
+        n = len(decoder.layers)
+        index = self.head.config.layer % (n + 1)
+        if index == 0:
+            return decoder.embed_tokens  # type: ignore[no-any-return]
+        return decoder.norm if index == n else decoder.layers[index - 1]  # type: ignore[no-any-return]
+
     def _forward(
-        self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True
+        self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True, judge_only: bool = False
     ) -> tuple[Any, torch.Tensor]:
+        """One forward (caller holds the lock): the LM output and the head's probabilities.
+
+        The head's hidden state is taken by a forward hook on the one module that produces it, instead
+        of keeping every layer's states. ``judge_only`` stops the forward right there (the layers above
+        the head's, the final norm and the LM head are not run) and returns no LM output.
+        """
         if limit and batch["input_ids"].shape[1] > self.max_prompt_tokens:
             raise PromptTooLongError(
                 f"prompt is {batch['input_ids'].shape[1]} tokens; the limit is {self.max_prompt_tokens}"
             )
         batch = {k: v.to(self.device) for k, v in batch.items()}
-        out = self.lm(**batch, use_cache=use_cache, output_hidden_states=True, logits_to_keep=1)
-        hidden = out.hidden_states[self.head.config.layer]  # (batch, seq, hidden)
-        pooled = pool_last_token(hidden, batch["attention_mask"])  # (batch, hidden)
+        captured: list[torch.Tensor] = []
+
+        def capture(_module: Any, _args: Any, output: Any) -> None:
+            captured.append(output[0] if isinstance(output, tuple) else output)
+            if judge_only:
+                raise _HeadInputReady
+
+        handle = self._head_input().register_forward_hook(capture)
+        out = None
+        try:
+            out = self.lm(**batch, use_cache=use_cache and not judge_only, logits_to_keep=1)
+        except _HeadInputReady:
+            pass
+        finally:
+            handle.remove()
+        pooled = pool_last_token(captured[0], batch["attention_mask"])  # (batch, hidden)
         return out, self.head.probs(pooled)  # probs: (batch, 3)
 
     @torch.inference_mode()
@@ -101,7 +134,7 @@ class DualHeadRuntime:
             return []
         batch = encode_prompts(self.tokenizer, pairs)
         with self.lock:
-            _, probs = self._forward(batch, use_cache=False)
+            _, probs = self._forward(batch, use_cache=False, judge_only=True)
         return [_as_dict(row) for row in probs]
 
     @torch.inference_mode()
@@ -116,7 +149,7 @@ class DualHeadRuntime:
             return []
         batch = encode_exchanges(self.tokenizer, triples)
         with self.lock:
-            _, probs = self._forward(batch, use_cache=False, limit=False)
+            _, probs = self._forward(batch, use_cache=False, limit=False, judge_only=True)
         return [_as_dict(row) for row in probs]
 
     def judge_answer(self, context: str, user_request: str, answer: str) -> dict[Decision, float]:
@@ -170,6 +203,29 @@ class DualHeadRuntime:
         )
 
     @torch.inference_mode()
+    def prefill_many(self, pairs: list[tuple[str, str]]) -> list[Prefill]:
+        """One batched prefill, split into a ``Prefill`` per prompt (for the micro-batcher).
+
+        Each row keeps its left padding (masked out) and gets its own copy of its slice of the cache,
+        so every request can then be decoded on its own with ``stream``, as after ``prefill``.
+        """
+        if len(pairs) == 1:
+            return [self.prefill(*pairs[0])]
+        batch = encode_prompts(self.tokenizer, pairs)
+        with self.lock:
+            out, probs = self._forward(batch, use_cache=True)
+        return [
+            Prefill(
+                input_ids=batch["input_ids"][i : i + 1],
+                attention_mask=batch["attention_mask"][i : i + 1],
+                cache=_cache_row(out.cache, i, self.lm.config),
+                next_logits=out.logits[i : i + 1, -1, :],
+                probs=_as_dict(probs[i]),
+            )
+            for i in range(len(pairs))
+        ]
+
+    @torch.inference_mode()
     def generate_batch(self, prefill: BatchPrefill, rows: list[int], config: GenerationConfig) -> list[str]:
         """Greedy/sampled answers for the chosen ``rows`` of a batch prefill, decoded together.
 
@@ -204,6 +260,16 @@ class DualHeadRuntime:
                 out = self.lm(input_ids=feed, attention_mask=mask, cache=cache, use_cache=True)
             logits, cache = out.logits[:, -1, :], out.cache
         return [self.tokenizer.decode(row_ids, skip_special_tokens=True) for row_ids in ids]
+
+
+def _cache_row(cache: Any, row: int, config: Any) -> Any:
+    """A new DynamicCache holding only ``row`` of a batched cache (copied: the rows decode separately)."""
+    from transformers import DynamicCache
+
+    layers = [
+        (layer.keys[row : row + 1].clone(), layer.values[row : row + 1].clone()) for layer in cache.layers
+    ]
+    return DynamicCache(layers, config=config)
 
 
 def _as_dict(row: torch.Tensor) -> dict[Decision, float]:

@@ -23,6 +23,9 @@ from review.audit import append_event
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_CHARS = 10
 # What each role may do, checked on the server for every API route and UI action.
+# A signed-in name whose account the database could not check (it is down): no permissions at all; the
+# chat turns such a request into a refusal (DB_UNAVAILABLE) and never judges or answers it.
+UNVERIFIED = "unverified"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "employee": frozenset({"chat"}),
     "reviewer": frozenset({"chat", "review"}),

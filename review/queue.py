@@ -134,10 +134,12 @@ def enqueue(
 
 
 def _claimable(reviewer: str, is_senior: bool, filters: QueueFilters) -> list[object]:
-    """WHERE terms for cases this reviewer may take: open, not already reviewed by them (blind double
-    review needs independent reviewers), and senior-only cases only for seniors."""
+    """WHERE terms for cases this reviewer may take: open, not their own request (no one reviews
+    themselves), not already reviewed by them (blind double review needs independent reviewers), and
+    senior-only cases only for seniors."""
     terms: list[object] = [
         Case.status == "open",
+        ~exists().where(DecisionRecord.id == Case.decision_id, DecisionRecord.user_name == reviewer),
         ~exists().where(CaseReview.case_id == Case.id, CaseReview.reviewer == reviewer),
     ]
     if not is_senior:

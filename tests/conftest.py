@@ -126,7 +126,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_services(tiny_models: dict[str, LoadedModel]) -> Iterator[Callable[..., Services]]:
+def make_services(
+    tiny_models: dict[str, LoadedModel], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Services]]:
     """Build migrated services on a database URL with the tiny model forced to one decision."""
     from app import dbctl
 
@@ -136,6 +138,7 @@ def make_services(tiny_models: dict[str, LoadedModel]) -> Iterator[Callable[...,
         overrides.setdefault("secret_key", "test-signing-key")
         overrides.setdefault("precedents", False)  # MiniLM loads in the tests that are about precedents
         overrides.setdefault("pii_ner", False)  # GiNZA too (patterns still mask); see test_cases_api
+        overrides.setdefault("audit_spool_path", tmp_path_factory.mktemp("spool") / "audit-spool.jsonl")
         settings = Settings(database_url=url, _env_file=None, **overrides)  # type: ignore[call-arg, arg-type]
         services = build_services(settings, model=tiny_models[decision])
         dbctl.upgrade(services.engine)

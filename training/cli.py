@@ -60,6 +60,12 @@ def add_train_head_parser(sub: Any) -> None:
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=16, help="prompts per forward pass when extracting")
     p.add_argument("--out", type=Path, required=True, help="output folder for the head")
+    p.add_argument(
+        "--gguf",
+        type=Path,
+        help="take the features from this GGUF through llama.cpp (its last-token embeddings: the final "
+        "layer, what SO8T_BACKEND=llama_cpp serves) instead of transformers; implies --layers=-1",
+    )
 
 
 def run_train_head(args: argparse.Namespace) -> int:
@@ -71,8 +77,16 @@ def run_train_head(args: argparse.Namespace) -> int:
     lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
     n_layers = lm.config.num_hidden_layers
     layers = sorted({_layer_index(int(v), n_layers) for v in args.layers.split(",")})
-    cache = args.var_dir / "features" / f"{describe_base(base)}.pt"
-    feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
+    if args.gguf is not None:  # the llama_cpp backend's representation (training/llama_features.py)
+        from training.llama_features import cache_file_for, extract_gguf
+
+        layers = [n_layers]
+        feats = extract_gguf(
+            args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
+        )
+    else:
+        cache = args.var_dir / "features" / f"{describe_base(base)}.pt"
+        feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
 
     held = set(args.holdout_source)
     splits = {
@@ -125,6 +139,7 @@ def run_train_head(args: argparse.Namespace) -> int:
         validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
         data=_data_summary(args, rows, splits),
         policy_version=policy.version,
+        **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
     )
     t = report["test"]["overall"]
     print(

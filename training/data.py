@@ -26,6 +26,8 @@ class SafetyRow:
     source: str
     context: str = ""
     category: str = ""
+    task_output: str = ""  # the approved answer (ALLOW rows): the trainer's LM target
+    safety_rationale: str = ""  # why the label is right (a reviewer's reason for reviewed cases)
 
     @property
     def label_index(self) -> int:
@@ -36,7 +38,8 @@ class SafetyRow:
 
 
 def read_rows(path: Path) -> list[SafetyRow]:
-    """Read a JSONL file in the benchdata schema (``prompt`` or ``user_request``; ``label`` required)."""
+    """Read a JSONL file in the benchdata schema or the training-example schema (``prompt`` or
+    ``user_request``; ``label`` or ``safety_label``; optional ``task_output`` and ``safety_rationale``)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     rows: list[SafetyRow] = []
@@ -47,7 +50,7 @@ def read_rows(path: Path) -> list[SafetyRow]:
             try:
                 raw = json.loads(line)
                 prompt = raw.get("prompt", raw.get("user_request"))
-                label = str(raw["label"]).upper()
+                label = str(raw.get("label", raw.get("safety_label")) or "").upper()
             except (json.JSONDecodeError, KeyError, AttributeError) as exc:
                 raise DataError(f"{path}:{n}: not a valid row ({exc})") from exc
             if not isinstance(prompt, str) or not prompt.strip():
@@ -63,6 +66,8 @@ def read_rows(path: Path) -> list[SafetyRow]:
                     source=str(raw.get("source") or path.stem),
                     context=str(raw.get("context") or ""),
                     category=str(raw.get("category") or ""),
+                    task_output=str(raw.get("task_output") or ""),
+                    safety_rationale=str(raw.get("safety_rationale") or ""),
                 )
             )
     return rows

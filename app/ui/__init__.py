@@ -13,6 +13,7 @@ import gradio as gr
 from app.services import Services
 from app.ui.chat import build_chat_tab
 from app.ui.compliance import build_compliance_tab
+from app.ui.models import build_models_tab
 from app.ui.reviewer import build_reviewer_tab
 from app.ui.session import signed_in
 
@@ -37,6 +38,10 @@ def build_ui(services: Services) -> gr.Blocks:
                 "Compliance / コンプライアンス", id="compliance", elem_id="so8t-tab-compliance", visible=False
             ) as compliance:
                 build_compliance_tab(services)
+            with gr.Tab(
+                "Models / モデル", id="models", elem_id="so8t-tab-models", visible=False
+            ) as models_tab:
+                build_models_tab(services)
             # More tabs go here, one `with gr.Tab(...)` each, shown on load by role.
 
         def signed_in_as(request: gr.Request) -> dict[object, object]:
@@ -45,9 +50,10 @@ def build_ui(services: Services) -> gr.Blocks:
                 who: user_html(principal.username, principal.role),
                 review: gr.Tab(visible=principal.can("review")),
                 compliance: gr.Tab(visible=principal.can("compliance")),
+                models_tab: gr.Tab(visible=principal.can("admin")),
             }
 
-        demo.load(signed_in_as, None, [who, review, compliance], api_visibility="private")
+        demo.load(signed_in_as, None, [who, review, compliance, models_tab], api_visibility="private")
     return demo
 
 

@@ -93,7 +93,9 @@ def test_database_outage_is_503_not_a_traceback(
         conn.execute(text("DROP TABLE audit_events"))
     client = TestClient(create_app(services=services), headers=bearer(services, "emp1"))
     response = client.post("/v1/agent/run", json={"user_request": "hello"})
-    assert response.status_code == 503 and "not answered" in response.json()["detail"]
+    assert response.status_code == 503 and response.headers["retry-after"] == "30"
+    assert "cannot record decisions right now" in response.json()["detail"]
+    assert services.agent.spool is not None and services.agent.spool.pending() == 1
 
 
 def test_docs_openapi_matches_the_running_app(

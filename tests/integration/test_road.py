@@ -104,13 +104,16 @@ def test_unloaded_model_fails_closed(db_url: str, make_services: Callable[..., S
 def test_database_failure_delivers_nothing(db_url: str, make_services: Callable[..., Services]) -> None:
     services = make_services(db_url, "ALLOW")
     with services.engine.begin() as conn:
-        conn.execute(text("DROP TABLE case_reviews"))
-        conn.execute(text("DROP TABLE cases"))
-        conn.execute(text("DROP TABLE decisions"))
-    with pytest.raises(RecordingError, match="not answered"):
+        conn.execute(text("ALTER TABLE decisions RENAME TO decisions_gone"))  # every insert fails
+    with pytest.raises(RecordingError, match="refused without being judged") as raised:
         services.agent.run("", "Draft a short email to my team")
     with services.sessions() as s:  # the audit event rolled back with the decision: no half record
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    assert services.agent.spool is not None  # ... and the refusal waits in the spool
+    [entry] = services.agent.spool.entries()
+    assert entry.request_id == raised.value.request_ids[0] and raised.value.spooled
+    assert entry.data["decision"] == "REFUSE" and entry.data["reason_code"] == "DB_UNAVAILABLE"
+    assert "model_decision:ALLOW" in entry.data["flags"] and "spooled" in entry.data["flags"]
 
 
 @pytest.mark.parametrize(
@@ -164,3 +167,18 @@ def test_no_answer_is_streamed_before_its_decision_is_committed(
     assert len(decisions) == 1 and [e.event_type for e in events] == ["decision"]
     rest = list(stream)
     assert rest[-1].kind == "done" and rest[-1].result is not None
+
+
+def test_a_model_swap_mid_request_does_not_touch_that_request(
+    sqlite_url: str, make_services: Callable[..., Services]
+) -> None:
+    """A promotion swaps ``agent.model`` (app/model_switch.py); a request already judged keeps decoding
+    with the model that judged it."""
+    services = make_services(sqlite_url, "ALLOW")
+    events = services.agent.run_stream("", "Draft a short email to my team", user="emp1")
+    first = next(events)
+    assert first.kind == "decision" and first.decision is not None
+    services.agent.model = None  # swapped away (here: to nothing at all) after the prefill
+    done = [e for e in events if e.result is not None]
+    assert done[0].result is not None and done[0].result.decision == "ALLOW"
+    assert done[0].result.task_response is not None

@@ -121,3 +121,36 @@ def test_batched_answers_equal_one_by_one(runtime: DualHeadRuntime) -> None:
         single = runtime.prefill(ctx, req).probs
         assert all(probs[k] == pytest.approx(v, abs=1e-4) for k, v in single.items())
     assert runtime.generate_batch(runtime.prefill_batch(pairs), [], config) == []
+
+
+@pytest.mark.parametrize("layer", [0, 1, 2, -1])
+def test_the_head_reads_the_same_state_as_hidden_states_and_judging_stops_early(
+    runtime: DualHeadRuntime, layer: int
+) -> None:
+    """The capture hook gives exactly ``hidden_states[layer]``; a judge-only forward skips the layers
+    above it (the decoder layers that ran are counted)."""
+    from model.head import pool_last_token
+
+    head = SafetyHead(SafetyHeadConfig(hidden_size=64, layer=layer))
+    rt = DualHeadRuntime(runtime.lm, runtime.tokenizer, head, max_prompt_tokens=256)
+    pairs = [("", "Please draft a short email"), ("You help HR.", "休暇の申請方法は？")]
+    batch = encode_prompts(rt.tokenizer, pairs)
+    with torch.inference_mode():
+        reference = rt.lm(**batch, output_hidden_states=True).hidden_states[layer]
+        expected = head.probs(pool_last_token(reference, batch["attention_mask"]))
+    ran: list[int] = []
+    hooks = [
+        block.register_forward_hook(lambda *_, i=i: ran.append(i))
+        for i, block in enumerate(rt.lm.get_decoder().layers)
+    ]
+    try:
+        judged = rt.judge_batch(pairs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for row, want in zip(judged, expected, strict=True):
+        assert [row[label] for label in row] == pytest.approx(want.tolist(), abs=1e-5)
+    n = len(rt.lm.get_decoder().layers)
+    assert ran == list(range(n if layer == -1 else max(layer, 0)))  # nothing above the head's layer
+    prefill = rt.prefill(*pairs[0])  # and a full prefill after a stopped one is unaffected
+    assert list(prefill.probs.values()) == pytest.approx(list(judged[0].values()), abs=1e-4)

@@ -51,6 +51,15 @@ def test_claim_takes_the_most_urgent_oldest_case_and_leases_it(sessions: session
         assert events(s, "case.claimed") == 2
 
 
+def test_nobody_reviews_their_own_request(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        [own] = make_cases(s, 1, now=NOW, user="rev1")
+    with sessions.begin() as s:
+        assert claim_next(session=s, reviewer="rev1", now=NOW, config=CONFIG) is None
+        other = claim_next(session=s, reviewer="rev2", now=NOW, config=CONFIG)
+        assert other is not None and other.id == own
+
+
 def test_filters_choose_what_a_reviewer_takes(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         make_cases(s, 1, now=NOW, lang="en")

@@ -1,0 +1,121 @@
+"""One llama.cpp context shared by all requests: batched decodes, pooled embeddings, per-request KV state.
+
+A request's KV cache lives in sequence 0 while it decodes. When another request needs the context in
+between (the web server interleaves streams), the owner's sequence is saved aside with
+``llama_state_seq_get_data`` and restored with ``llama_state_seq_set_data`` at its next step, so requests
+never see each other's cache. Every method expects the caller to hold the runtime's lock.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Slot:
+    """A request's claim on the context: how far its sequence got and, when evicted, its saved KV."""
+
+    n_past: int
+    saved: Any = None  # ctypes byte buffer from llama_state_seq_get_data
+    done: bool = False
+
+
+class LlamaContext:
+    """A ``llama_cpp.Llama`` made with ``embedding=True`` and last-token pooling, driven through the C API."""
+
+    def __init__(self, llama: Any) -> None:
+        import llama_cpp
+
+        self._llama_cpp = llama_cpp
+        self.llama = llama
+        self._ctx = llama.ctx
+        self.n_vocab, self.n_embd = int(llama.n_vocab()), int(llama.n_embd())
+        self.n_batch, self.n_ctx = int(llama.n_batch), int(llama.n_ctx())
+        self.n_seq = int(llama.context_params.n_seq_max)
+        self._batch = llama_cpp.llama_batch_init(self.n_batch, 0, 1)
+        self._owner: weakref.ref[Slot] | None = None
+
+    def close(self) -> None:
+        self._llama_cpp.llama_batch_free(self._batch)
+        self.llama.close()
+
+    def decode(self, items: Sequence[tuple[int, int, int]], *, outputs: bool) -> None:
+        """Decode (token, position, sequence) items in chunks of n_batch; outputs for every item or none."""
+        lib, batch = self._llama_cpp, self._batch
+        for start in range(0, len(items), self.n_batch):
+            chunk = items[start : start + self.n_batch]
+            for j, (token, pos, seq) in enumerate(chunk):
+                batch.token[j], batch.pos[j], batch.n_seq_id[j] = token, pos, 1
+                batch.seq_id[j][0], batch.logits[j] = seq, outputs
+            batch.n_tokens = len(chunk)
+            rc = lib.llama_decode(self._ctx, batch)
+            if rc != 0:
+                raise RuntimeError(f"llama_decode failed with code {rc} ({len(chunk)} tokens)")
+
+    def prefill_seqs(self, prompts: Sequence[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts into sequences 0..n-1 -> (pooled final hidden states (n, hidden), logits (n, vocab))."""
+        lib = self._llama_cpp
+        body = [(t, p, s) for s, ids in enumerate(prompts) for p, t in enumerate(ids[:-1])]
+        lib.llama_set_embeddings(self._ctx, False)
+        self.decode(body, outputs=False)
+        lib.llama_set_embeddings(self._ctx, True)
+        try:
+            self.decode([(ids[-1], len(ids) - 1, s) for s, ids in enumerate(prompts)], outputs=True)
+            pooled = [
+                self._floats(lib.llama_get_embeddings_seq(self._ctx, s), self.n_embd)
+                for s in range(len(prompts))
+            ]
+            logits = [
+                self._floats(lib.llama_get_logits_ith(self._ctx, i), self.n_vocab)
+                for i in range(len(prompts))
+            ]
+        finally:
+            lib.llama_set_embeddings(self._ctx, False)
+        return torch.from_numpy(np.stack(pooled)), torch.from_numpy(np.stack(logits))
+
+    @staticmethod
+    def _floats(ptr: Any, n: int) -> np.ndarray:
+        if not ptr:
+            raise RuntimeError("llama.cpp returned no output for the prompt")
+        return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
+
+    def clear(self) -> None:
+        self._llama_cpp.llama_memory_clear(self._llama_cpp.llama_get_memory(self._ctx), True)
+
+    def save(self, seq: int) -> Any:
+        lib = self._llama_cpp
+        size = lib.llama_state_seq_get_size(self._ctx, seq)
+        buf = (ctypes.c_uint8 * size)()
+        if lib.llama_state_seq_get_data(self._ctx, buf, size, seq) != size:
+            raise RuntimeError("could not save the request's KV cache")
+        return buf
+
+    def claim(self, slot: Slot | None) -> None:
+        """Make sequence 0 hold ``slot``'s KV cache (None: an empty context), saving the owner's aside."""
+        owner = self._owner() if self._owner is not None else None
+        if owner is slot and slot is not None:
+            return
+        if owner is not None and not owner.done and owner.saved is None:
+            owner.saved = self.save(0)
+        self.clear()
+        if slot is not None and slot.saved is not None:
+            size = len(slot.saved)
+            if self._llama_cpp.llama_state_seq_set_data(self._ctx, slot.saved, size, 0) != size:
+                raise RuntimeError("could not restore the request's KV cache")
+            slot.saved = None
+        self._owner = weakref.ref(slot) if slot is not None else None
+
+    def step(self, token: int, slot: Slot) -> torch.Tensor:
+        """Feed one answer token to ``slot``'s sequence -> the next logits (1, vocab)."""
+        self.claim(slot)
+        self.decode([(token, slot.n_past, 0)], outputs=True)
+        raw = self._floats(self._llama_cpp.llama_get_logits_ith(self._ctx, 0), self.n_vocab)
+        slot.n_past += 1
+        return torch.from_numpy(raw)[None, :]

@@ -1,0 +1,93 @@
+"""The project data sets (training/data_sets/) are exactly what their build gives, and hold their counts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from training.data import read_rows
+from training.data_sets import build, compose
+from training.licences import SOURCE_LICENCES, trainable
+
+HERE = Path(build.__file__).resolve().parent
+KEYS = ["id", "source", "lang", "prompt", "label", "category"]
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, list[dict[str, str]]]:
+    return build.build_all()
+
+
+def test_files_are_regenerated_exactly_by_the_build(built: dict[str, list[dict[str, str]]]) -> None:
+    for name, rows in built.items():
+        assert (HERE / f"{name}.jsonl").read_text(encoding="utf-8") == build.render(rows), name
+    assert build.main(["--check"]) == 0
+
+
+def test_check_mode_reports_a_stale_file(tmp_path: Path) -> None:
+    assert build.main(["--out-dir", str(tmp_path)]) == 0
+    (tmp_path / "ja_office.jsonl").write_text("{}\n", encoding="utf-8")
+    assert build.main(["--check", "--out-dir", str(tmp_path)]) == 1
+
+
+def test_counts_labels_languages(built: dict[str, list[dict[str, str]]]) -> None:
+    langs = {name: Counter(r["lang"] for r in rows) for name, rows in built.items()}
+    labels = {name: {r["label"] for r in rows} for name, rows in built.items()}
+    assert labels == {"hard_benign": {"ALLOW"}, "ja_office": {"ALLOW"}, "ja_harmful": {"REFUSE"}}
+    assert langs["ja_office"]["ja"] >= 300 and set(langs["ja_office"]) == {"ja"}
+    assert langs["ja_harmful"]["ja"] >= 300 and set(langs["ja_harmful"]) == {"ja"}
+    assert langs["hard_benign"]["en"] >= 150 and langs["hard_benign"]["ja"] >= 150
+    harmful = Counter(r["category"] for r in built["ja_harmful"])
+    for category in (
+        "malware",
+        "weapons_drugs",
+        "forgery_fraud",
+        "self_harm",
+        "hate_speech",
+        "privacy_invasion",
+    ):
+        assert harmful[category] >= 25, category
+    assert harmful["sexual_minors"] == 1  # named by category in one generic request, never more
+
+
+def test_rows_follow_the_schema_and_are_unique(built: dict[str, list[dict[str, str]]]) -> None:
+    seen: set[str] = set()
+    for name, rows in built.items():
+        assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+        for row in rows:
+            assert list(row)[:6] == KEYS and set(row) <= {*KEYS, "context"}
+            assert row["source"] == name and re.fullmatch(rf"{name}-(en|ja)-\d{{4}}", row["id"])
+            assert row["prompt"].strip() and "{" not in row["prompt"] and row["category"]
+            key = compose.normalise(row["prompt"])
+            assert key not in seen
+            seen.add(key)
+        # the files load through the project's own reader, with their source names licensed as ours
+        assert len(read_rows(HERE / f"{name}.jsonl")) == len(rows)
+        assert "project data" in SOURCE_LICENCES[name] and trainable(name)
+
+
+def test_near_duplicates_are_rejected() -> None:
+    dedupe = compose.Deduper()
+    assert dedupe.accept("How do I safely dispose of old lithium batteries from the office?")
+    assert not dedupe.accept("How do I  safely dispose of OLD lithium batteries from the office?")
+    assert not dedupe.accept("How do I safely dispose of old lithium batteries from the offices?")
+    assert dedupe.accept("Write a poem about the sea.")
+
+
+def test_a_cell_that_cannot_reach_its_size_fails_loudly() -> None:
+    import random
+
+    cell = compose.Cell("en", "tiny", 3, ("Hello {who}.",), {"who": ("Ann", "Bob")})
+    with pytest.raises(RuntimeError, match="only 2 distinct prompts"):
+        compose.prompts_for(cell, random.Random(0), compose.Deduper(threshold=1.01))
+    bad = compose.Cell("en", "bad", 1, ("Hi {missing}.",), {})
+    with pytest.raises(ValueError, match="undefined slots"):
+        compose.validate(bad)
+
+
+def test_build_is_deterministic() -> None:
+    assert json.dumps(build.build_all()) == json.dumps(build.build_all())

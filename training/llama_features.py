@@ -1,0 +1,82 @@
+"""Head features from a GGUF through llama.cpp: the representation the ``llama_cpp`` backend serves.
+
+``so8t train-head --gguf FILE`` trains the head on llama.cpp's embeddings output with last-token pooling
+(the final normed hidden state of the prompt's last token), computed exactly as
+:class:`model.llama_runtime.LlamaCppRuntime` computes it at serving time, for many prompts per
+``llama_decode`` (one sequence each). Cached like :func:`training.features.extract`, in a file named after
+the GGUF's SHA-256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from model.gguf_side import file_sha256
+from model.llama_context import LlamaContext
+from model.prompt import render_prompt
+from training.data import SafetyRow
+from training.features import _save, truncate
+
+
+def cache_file_for(var_dir: Path, gguf: Path) -> Path:
+    return var_dir / "features" / f"gguf-{file_sha256(gguf)[:16]}.pt"
+
+
+def extract_gguf(
+    gguf: Path,
+    tokenizer: Any,
+    rows: Sequence[SafetyRow],
+    *,
+    layer: int,
+    cache_file: Path,
+    batch_size: int = 16,
+    threads: int = 0,
+) -> dict[int, torch.Tensor]:
+    """``{layer: (n, hidden)}`` pooled final hidden states of ``rows`` (in order) from llama.cpp."""
+    import llama_cpp
+
+    cache: dict[str, Any] = (
+        torch.load(cache_file) if cache_file.is_file() else {"layers": [layer], "rows": {}}
+    )
+    todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
+    todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))
+    if todo:
+        llama = llama_cpp.Llama(
+            str(gguf),
+            n_ctx=8192,
+            n_batch=512,
+            n_ubatch=512,
+            n_threads=threads or None,
+            n_threads_batch=threads or None,
+            embedding=True,
+            pooling_type=llama_cpp.LLAMA_POOLING_TYPE_LAST,
+            verbose=False,
+        )
+        engine = LlamaContext(llama)
+        try:
+            with tqdm(total=len(todo), desc="llama.cpp embeddings", unit="row") as bar:
+                for start in range(0, len(todo), batch_size):
+                    chunk = todo[start : start + batch_size]
+                    prompts = [
+                        tokenizer(
+                            render_prompt(tokenizer, r.context, truncate(r.prompt)), add_special_tokens=False
+                        )["input_ids"]
+                        for r in chunk
+                    ]
+                    engine.clear()
+                    pooled, _ = engine.prefill_seqs(prompts)
+                    for row, vector in zip(chunk, pooled, strict=True):
+                        cache["rows"][row.text_hash()] = vector[None, :].half()
+                    bar.update(len(chunk))
+                    if (start // batch_size) % 10 == 9:
+                        _save(cache, cache_file)
+        finally:
+            engine.close()
+        _save(cache, cache_file)
+    stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, 1, hidden)
+    return {layer: stacked[:, 0, :]}

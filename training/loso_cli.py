@@ -1,0 +1,211 @@
+"""``so8t eval --loso``: leave-one-source-out evaluation of the safety head recipe and the baselines."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from model.artifacts import tokenizer_digest
+from model.loading import LoadConfig, describe_base, load_causal_lm
+from model.policy import load_policy
+from training.baselines import minilm_embeddings
+from training.data import SafetyRow
+from training.features import extract
+from training.licences import EVAL_ONLY_SOURCES, licence_of
+from training.loso import (
+    FitPredict,
+    Fold,
+    LosoConfig,
+    LosoError,
+    cross_predict,
+    embedding_lr_method,
+    fit_shippable,
+    head_method,
+    keyword_method,
+    make_folds,
+)
+from training.loso_artefact import save_artefact
+from training.loso_data import PROJECT_FILES, load_rows
+from training.loso_report import acceptance, bar_chart, format_table, summarise_method
+from training.train_head import HeadTrainConfig
+
+BASELINES = ("keyword", "embed-lr")
+
+
+def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group(
+        "leave-one-source-out (--loso)",
+        "For every source in the --data files, train the head recipe (frozen base-model features, "
+        "source-balanced class weights, epoch and temperature chosen on the other sources) on all other "
+        "sources and score the held-out one; the same for the baselines. Non-commercial sources are "
+        "evaluated but never trained on.",
+    )
+    g.add_argument("--loso", action="store_true", help="run leave-one-source-out instead of judging rows")
+    g.add_argument(
+        "--project-data",
+        action="store_true",
+        help="add the project's own sets: training/seed (ESCALATE) and training/data_sets",
+    )
+    g.add_argument("--cap", type=int, help="at most N rows per (source, label), a nested reproducible sample")
+    g.add_argument("--layers", default="20", help="head layer(s) to evaluate, comma separated (default 20)")
+    g.add_argument(
+        "--feature-layers",
+        default="12,16,20,-1",
+        help="layers kept in the feature cache, as `so8t train-head --layers` (so both share the cache)",
+    )
+    g.add_argument("--features-cache", type=Path, help="default: VAR/features/<base model>.pt")
+    g.add_argument(
+        "--eval-only",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help=f"never train on this source (repeatable; always: {', '.join(sorted(EVAL_ONLY_SOURCES))})",
+    )
+    g.add_argument(
+        "--category-folds",
+        action="append",
+        metavar="SOURCE",
+        help="hold this source out in 3 groups of its categories (default: enterprise_seed, the only "
+        "ESCALATE source)",
+    )
+    g.add_argument("--baselines", default="keyword,embed-lr", help="comma separated, or 'none'")
+    g.add_argument("--epochs", type=int, default=60, help="head training epochs per fold (default 60)")
+    g.add_argument("--plot", type=Path, help="bar chart PNG (default: next to --out)")
+    g.add_argument(
+        "--save-head",
+        type=Path,
+        metavar="DIR",
+        help="also train the recipe once on every trainable row at the first --layers layer and save it "
+        "there as a head artefact (with the LOSO report); never write over model/assets by accident",
+    )
+
+
+def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
+    if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
+        print(f"error: {args.save_head} is not empty; --save-head writes a new artefact folder only")
+        return 2
+    files = [*args.data, *(PROJECT_FILES if args.project_data else ())]
+    rows = load_rows(files, cap=args.cap)
+    config = LosoConfig(
+        head=HeadTrainConfig(epochs=args.epochs),
+        eval_only=EVAL_ONLY_SOURCES | frozenset(args.eval_only),
+        category_folds=frozenset(args.category_folds or ["enterprise_seed"]),
+    )
+    if len({r.source for r in rows}) < 2:
+        print("error: leave-one-source-out needs rows from at least two sources")
+        return 2
+    try:
+        folds = make_folds(rows, config)
+    except LosoError as exc:
+        print(f"error: {exc}")
+        return 2
+    baselines = [] if args.baselines == "none" else [b for b in args.baselines.split(",") if b]
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        print(f"error: unknown baseline(s) {unknown}; choose from {', '.join(BASELINES)}")
+        return 2
+    policy = load_policy()
+    methods: dict[str, FitPredict] = {}
+    head_layers = [int(v) for v in args.layers.split(",") if v.strip()]
+    if head_layers:
+        cache = args.features_cache or var_dir / "features" / f"{describe_base(base)}.pt"
+        try:
+            feats, resolved, lm_info = _features(
+                rows, base, cache, args.feature_layers, head_layers, args.batch_size
+            )
+        except LosoError as exc:
+            print(f"error: {exc}")
+            return 2
+        for layer, given in resolved.items():
+            methods[f"so8t-L{given}"] = head_method(feats[layer], rows, layer, policy, config)
+    if "keyword" in baselines:
+        methods["keyword"] = keyword_method(rows, policy)
+    if "embed-lr" in baselines:
+        emb = minilm_embeddings(rows, cache_file=var_dir / "features" / "minilm-l6-v2.pt")
+        methods["embed-lr"] = embedding_lr_method(emb, rows)
+
+    report: dict[str, Any] = {"protocol": _protocol(args, base, files, rows, folds, config), "methods": {}}
+    for name, fit_predict in methods.items():
+        probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict)
+        report["methods"][name] = summarise_method(rows, probs, policy)
+    report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
+    print(format_table(report))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    if args.save_head is not None and head_layers:
+        layer = next(iter(resolved))
+        head = fit_shippable(feats[layer], rows, layer, policy, config)
+        save_artefact(
+            args.save_head, head, report=report, method=f"so8t-L{resolved[layer]}", config=config, **lm_info
+        )
+        print(f"wrote {args.save_head} (layer {resolved[layer]}, trained once on every trainable row)")
+    plot = args.plot or (args.out.with_suffix(".png") if args.out else None)
+    if plot is not None:
+        try:
+            bar_chart(report, plot)
+            print(f"wrote {plot}")
+        except ImportError:
+            print("matplotlib is not installed (pip install -e '.[bench]'): no chart")
+    return 0
+
+
+def _features(
+    rows: list[SafetyRow],
+    base: str,
+    cache: Path,
+    feature_layers: str,
+    head_layers: list[int],
+    batch_size: int,
+) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
+    """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
+    the base model's name, tokenizer hash and layer count)."""
+    lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
+    n = lm.config.num_hidden_layers
+    index = {v: v if v >= 0 else n + 1 + v for v in [*head_layers, *map(int, feature_layers.split(","))]}
+    layers = sorted({index[int(v)] for v in feature_layers.split(",")})
+    missing = [v for v in head_layers if index[v] not in layers]
+    if missing:
+        raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
+    if cache.is_file() and list(torch.load(cache)["layers"]) != layers:
+        raise LosoError(f"{cache} holds other layers; pass the same --feature-layers or another cache")
+    feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size)
+    info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
+    return feats, {index[v]: v for v in head_layers}, info
+
+
+def _protocol(
+    args: argparse.Namespace,
+    base: str,
+    files: list[Path],
+    rows: list[SafetyRow],
+    folds: list[Fold],
+    config: LosoConfig,
+) -> dict[str, Any]:
+    counts: dict[str, dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault(r.source, {}).setdefault(f"{r.lang}/{r.label}", 0)
+        counts[r.source][f"{r.lang}/{r.label}"] += 1
+    return {
+        "base_model": describe_base(base),
+        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+        "cap_per_source_label": args.cap,
+        "rows": len(rows),
+        "rows_by_source": dict(sorted(counts.items())),
+        "licences": {s: licence_of(s) for s in sorted(counts)},
+        "eval_only_sources": sorted(config.eval_only),
+        "category_folds": sorted(config.category_folds),
+        "head_epochs": config.head.epochs,
+        "folds": [
+            {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}
+            for f in folds
+        ],
+        "policy_version": load_policy().version,
+    }

@@ -1,0 +1,48 @@
+"""Rows for leave-one-source-out (LOSO) evaluation.
+
+Rows come from several JSONL files (benchdata and the project's own sets); each row's ``source`` is
+its unit of hold-out. Big sources are sampled to at most ``cap`` rows per (source, label) with a
+*nested* sample: the rows kept at cap 100 are a subset of those kept at cap 300, so a feature cache
+filled at a small cap is reused when the cap grows.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from training.data import SafetyRow, read_rows
+
+PROJECT_DATA = Path(__file__).resolve().parent / "data_sets"
+SEED_SET = Path(__file__).resolve().parent / "seed" / "enterprise_seed.jsonl"
+PROJECT_FILES: tuple[Path, ...] = (
+    SEED_SET,
+    PROJECT_DATA / "hard_benign.jsonl",
+    PROJECT_DATA / "ja_office.jsonl",
+    PROJECT_DATA / "ja_harmful.jsonl",
+)
+
+
+def nested_sample(rows: Iterable[SafetyRow], *, cap: int, seed: int = 0) -> list[SafetyRow]:
+    """At most ``cap`` rows per (source, label); a larger cap keeps a superset of a smaller one."""
+    groups: dict[tuple[str, str], list[SafetyRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.source, row.label)].append(row)
+    out: list[SafetyRow] = []
+    for source, label in sorted(groups):
+        group = list(groups[(source, label)])
+        random.Random(f"{seed}:{source}:{label}").shuffle(group)
+        out.extend(group[:cap])
+    return out
+
+
+def load_rows(paths: Sequence[Path], *, cap: int | None, seed: int = 0) -> list[SafetyRow]:
+    """Rows of all ``paths``; the same context + prompt counts once (first file wins); then sampled."""
+    unique: dict[str, SafetyRow] = {}
+    for path in paths:
+        for row in read_rows(path):
+            unique.setdefault(row.text_hash(), row)
+    rows = list(unique.values())
+    return rows if cap is None else nested_sample(rows, cap=cap, seed=seed)
