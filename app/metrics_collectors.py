@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.telemetry import Telemetry
 from review.ops_stats import DeskSnapshot, desk_snapshot
 from review.queue import HIGH, LOW, NORMAL
+from review.spool import AuditSpool
 from training.nightly_runs import last_finished
 
 if TYPE_CHECKING:
@@ -135,15 +136,6 @@ class DeskCollector(Collector):
 _EMPTY = DeskSnapshot({}, None, 0, 0, 0, {}, 0, 0, 0, None, None)
 
 
-def spool_entries(path: Path) -> int:
-    """Lines in the spool file (0 if it does not exist); read in 1 MiB chunks."""
-    try:
-        with path.open("rb") as f:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    except FileNotFoundError:
-        return 0
-
-
 class SpoolCollector(Collector):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -152,7 +144,7 @@ class SpoolCollector(Collector):
         g = GaugeMetricFamily(
             "so8t_audit_spool_entries", "Audit records waiting in this instance's spool file for replay"
         )
-        g.add_metric([], float(spool_entries(self.path)))
+        g.add_metric([], float(AuditSpool(self.path).pending()))
         yield g
 
 
