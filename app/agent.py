@@ -5,9 +5,8 @@ yielding the decision; on ALLOW it decodes the answer from the prefill's cache, 
 it (app/output_check.py; with the check on, the answer is one delta after it passed, else deltas stream),
 records the answer or the fail-closed revision and its case in a second transaction, then yields the
 result. Model failures fail closed to ESCALATE; if the database fails, the request is refused
-(``DB_UNAVAILABLE``): what would have been recorded goes to the audit spool (review/spool.py) for replay,
-``RecordingError`` is raised and nothing more is delivered, so no decision or answer reaches a user without
-its audit record."""
+(``DB_UNAVAILABLE``), its records are spooled for replay and ``RecordingError`` is raised, so no decision
+or answer reaches a user without its audit record (recording and spooling: app/agent_recording.py)."""
 
 from __future__ import annotations
 
@@ -21,9 +20,12 @@ from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import agent_recording as recording
+from app.agent_recording import EXCERPT_CHARS as EXCERPT_CHARS  # re-exported: app.agent's names stay
+from app.agent_recording import NOT_RECORDED as NOT_RECORDED
+from app.agent_recording import RecordingError as RecordingError
 from app.model_loader import LoadedModel
 from app.output_check import CheckedAnswer, Sanitised, check_outputs, failed_answer, secrets_only
 from app.settings import Settings
@@ -40,31 +42,12 @@ from model.policy import (
 )
 from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
 from review.accounts import UNVERIFIED
-from review.audit import AuditChainError
 from review.queue import QueueConfig
-from review.records import AnswerFailure, NewDecision, RecordedDecision, record_answer, record_decision
-from review.spool import AuditSpool, SpoolEntry, SpoolError
+from review.records import NewDecision, RecordedDecision
+from review.spool import AuditSpool
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-EXCERPT_CHARS = 200
 P = TypeVar("P")
-
-
-class RecordingError(RuntimeError):
-    """The decision could not be written to the database; the request was refused, not answered.
-
-    ``spooled`` says whether its audit record waits in the spool for replay (else only the log has it).
-    """
-
-    retry_after_s = 30
-
-    def __init__(self, message: str, *, request_ids: list[str], spooled: bool) -> None:
-        super().__init__(message)
-        self.request_ids, self.spooled = request_ids, spooled
-
-
-NOT_RECORDED = "the decision could not be recorded, so the request was not answered; please try again later"
 
 
 class AgentResult(BaseModel):
@@ -204,39 +187,14 @@ class Agent:
             verdict = error_decision(self.policy, error, lang=lang)
         else:
             verdict = decide(probs, self.policy, lang=lang, text=clean.user_request)
-        flags = list(clean.flags) + ([f"category:{verdict.category}"] if verdict.category else [])
-        flags += ["identity_unverified"] if role == UNVERIFIED else []
-        new = NewDecision(
-            request_id=request_id,
-            user_name=user,
-            user_role=role,
-            context=clean.context,
-            request_text=clean.user_request,
-            decision=verdict.decision.value,
-            reason_code=verdict.reason_code,
-            confidence=verdict.confidence,
-            probabilities={d.value: p for d, p in probs.items()},
-            rationale=verdict.rationale,
-            task_response=None,
-            model_version=self.model_version,
-            policy_version=self.policy.version,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            flags=flags,
-            error=error,
-            category=verdict.category,
-            lang=lang,
-            excerpt=self.excerpt(clean.user_request),
+        new = recording.new_decision(
+            self, clean, verdict, probs, error, request_id, lang, user=user, role=role, started=started
         )
         return verdict, new
 
     def excerpt(self, text: str) -> str:
         """The audit log's view of a request: PII-masked and at most ``EXCERPT_CHARS`` long."""
-        try:
-            masked = self.mask(text)
-        except Exception:  # never let masking block a decision: keep no excerpt rather than raw text
-            log.exception("masking the audit excerpt failed")
-            return "[excerpt unavailable]"
-        return masked if len(masked) <= EXCERPT_CHARS else masked[: EXCERPT_CHARS - 1] + "…"
+        return recording.excerpt(self.mask, text)
 
     def check_answers(self, items: list[tuple[NewDecision, str]]) -> list[CheckedAnswer]:
         """Sanitise generated answers and (``output_check``) re-judge them; a failure fails closed."""
@@ -247,89 +205,14 @@ class Agent:
         return checked
 
     def record_decisions(self, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
-        """Record decisions (and their cases) in one transaction, before anything is delivered.
-
-        If the database fails, every request is refused: its refusal is spooled for replay and
-        ``RecordingError`` says so in the first request's language.
-        """
-        try:
-            with self.sessions.begin() as session:
-                return [record_decision(session=session, new=new, now=now, queue=self.queue) for new in news]
-        except (SQLAlchemyError, AuditChainError) as exc:
-            log.exception("could not record request %s", news[0].request_id)
-            refusals = [self._unrecorded(new, exc) for new in news]
-            spooled = self._spool([SpoolEntry.decision(new, now=now) for new, _ in refusals])
-            message = refusals[0][1].rationale if spooled else NOT_RECORDED
-            self.telemetry.not_recorded()
-            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
-
-    def _unrecorded(self, new: NewDecision, exc: Exception) -> tuple[NewDecision, PolicyDecision]:
-        verdict = unrecorded_decision(self.policy, new.request_id, lang=new.lang)
-        refused = replace(
-            new,
-            decision=verdict.decision.value,
-            reason_code=verdict.reason_code,
-            rationale=verdict.rationale,
-            confidence=0.0,
-            category=None,
-            error=_db_error(exc),
-            flags=[*new.flags, f"model_decision:{new.decision}"],
-        )
-        return refused, verdict
-
-    def _spool(self, entries: list[SpoolEntry]) -> bool:
-        if self.spool is None:
-            log.critical("no audit spool is configured: records of this request exist only in this log")
-            return False
-        try:
-            self.spool.add(entries)
-        except SpoolError:
-            log.critical("the audit spool failed too: the records exist only in this log", exc_info=True)
-            return False
-        return True
+        """Record decisions (and their cases) in one transaction; ``RecordingError`` if it failed."""
+        return recording.record_decisions(self, news, now)
 
     def record_answers(
         self, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
     ) -> list[int | None]:
-        """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids.
-
-        If the database fails, no answer is given: each is withheld, the revision to REFUSE is spooled
-        and ``RecordingError`` is raised."""
-        total_ms = (time.perf_counter() - started) * 1000
-        try:
-            with self.sessions.begin() as session:
-                return [
-                    record_answer(
-                        session=session,
-                        decision_id=decision_id,
-                        answer=checked.text,
-                        failure=checked.failure,
-                        latency_ms=total_ms,
-                        now=self.clock(),
-                        queue=self.queue,
-                        masked=checked.masked,
-                    )
-                    for _, decision_id, checked in answers
-                ]
-        except (SQLAlchemyError, AuditChainError) as exc:
-            news = [new for new, _, _ in answers]
-            log.exception("could not record the answer of request %s", news[0].request_id)
-            now, error = self.clock(), _db_error(exc)
-            verdicts = [unrecorded_decision(self.policy, new.request_id, lang=new.lang) for new in news]
-            spooled = self._spool(
-                [
-                    SpoolEntry.answer_withheld(
-                        new.request_id,
-                        AnswerFailure(v.decision.value, v.reason_code, v.rationale, error),
-                        latency_ms=total_ms,
-                        now=now,
-                    )
-                    for new, v in zip(news, verdicts, strict=True)
-                ]
-            )
-            message = verdicts[0].rationale if spooled else NOT_RECORDED
-            self.telemetry.not_recorded()
-            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
+        """Record answers (or fail-closed revisions) in one transaction; ``RecordingError`` if it failed."""
+        return recording.record_answers(self, answers, started)
 
     def result(
         self,
@@ -391,13 +274,6 @@ class Agent:
         return GenerationConfig(
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
-
-
-def _db_error(exc: Exception) -> str:
-    """The database error, short and without SQLAlchemy's statement and parameters (request text)."""
-    cause = getattr(exc, "orig", None) or exc
-    first_line = str(cause).splitlines()[0] if str(cause) else ""
-    return f"database unavailable: {type(cause).__name__}: {first_line}"[:300]
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.agent_recording import RETRY_AFTER_S
 from review.accounts import UNVERIFIED, Principal, active_user, authenticate, principal_of
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class Authenticator:
             except AuthError as exc:
                 raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
             except IdentityUnavailable as exc:
-                raise HTTPException(503, str(exc), {"Retry-After": "30"}) from exc
+                raise HTTPException(503, str(exc), {"Retry-After": str(RETRY_AFTER_S)}) from exc
             if principal.role == UNVERIFIED and unverified_ok:
                 request.state.principal = principal
                 return principal

@@ -146,9 +146,11 @@ async def user_loop(
             await asyncio.sleep(think)
 
 
-async def drive(base_url: str, users: int, seconds: float, think: float) -> tuple[Tally, float]:
+async def drive(
+    base_url: str, users: int, seconds: float, think: float, timeout: float
+) -> tuple[Tally, float]:
     limits = httpx.Limits(max_connections=users + 5, max_keepalive_connections=users + 5)
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
         tokens = []
         for i in range(users):
             got = await client.post("/v1/auth/token", data={"username": f"load{i:03d}", "password": PASSWORD})
@@ -185,13 +187,20 @@ def main() -> None:
     parser.add_argument(
         "--prefill-batch-max", type=int, default=8, help="micro-batching of prefills (1 = off; default 8)"
     )
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="client timeout per request, s (default 300)"
+    )
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="so8t-load-") as tmp:
         root = Path(tmp)
-        overrides = tiny_model_settings(root, args.max_new_tokens, args.force) if args.model == "tiny" else {}
+        overrides = (
+            tiny_model_settings(root, args.max_new_tokens, args.force)
+            if args.model == "tiny"
+            else {"max_new_tokens": args.max_new_tokens}
+        )
         settings = Settings(  # type: ignore[call-arg]
             database_url=args.database_url or f"sqlite:///{root / 'load.db'}",
             secret_key="load-test-signing-key",
@@ -215,7 +224,7 @@ def main() -> None:
                 )  # fmt: skip
         server, thread, base_url = start_server(services)
         try:
-            tally, wall = asyncio.run(drive(base_url, args.users, args.seconds, args.think))
+            tally, wall = asyncio.run(drive(base_url, args.users, args.seconds, args.think, args.timeout))
         finally:
             server.should_exit = True
             thread.join(timeout=60)

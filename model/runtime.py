@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from model.head import SafetyHead, pool_last_token
+from model.hidden_capture import hidden_state_module
 from model.labels import LABELS, Decision
 from model.prompt import encode_exchanges, encode_prompts
 
@@ -73,14 +74,8 @@ class DualHeadRuntime:
         return next(self.lm.parameters()).device
 
     def _head_input(self) -> torch.nn.Module:
-        """The module whose output is ``hidden_states[head.layer]``: the embeddings (0), decoder layer
-        ``layer - 1``, or the final norm (the last index, as in Hugging Face's ``hidden_states``)."""
-        decoder = self.lm.get_decoder()
-        n = len(decoder.layers)
-        index = self.head.config.layer % (n + 1)
-        if index == 0:
-            return decoder.embed_tokens  # type: ignore[no-any-return]
-        return decoder.norm if index == n else decoder.layers[index - 1]  # type: ignore[no-any-return]
+        """The module whose output is ``hidden_states[head.layer]``."""
+        return hidden_state_module(self.lm, self.head.config.layer)
 
     def _forward(
         self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True, judge_only: bool = False

@@ -17,11 +17,12 @@ from model.head import save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.data import SafetyRow, collect_rows, split_of
-from training.features import extract
+from training.features import cache_file, extract
+from training.licences import EVAL_ONLY_SOURCES, licence_of
+from training.loso_data import PROJECT_FILES, SEED_SET
 from training.train_head import HeadTrainConfig, evaluate, fit_temperature, train_head
 
 log = logging.getLogger(__name__)
-SEED_SET = Path(__file__).parent / "seed" / "enterprise_seed.jsonl"
 
 
 def add_train_head_parser(sub: Any) -> None:
@@ -36,23 +37,20 @@ def add_train_head_parser(sub: Any) -> None:
         epilog="example: so8t train-head --data ../shared/benchdata/dev.jsonl "
         "--sample ../shared/benchdata/extra.jsonl --out model/assets/default_head",
     )
-    p.add_argument("--data", type=Path, action="append", default=[], help="JSONL used whole (repeatable)")
-    p.add_argument(
-        "--sample",
-        type=Path,
-        action="append",
-        default=[],
-        help="JSONL sampled to --cap rows per (source, label) (repeatable)",
-    )
-    p.add_argument("--cap", type=int, default=1200, help="rows per (source, label) for --sample files")
-    p.add_argument("--no-seed-set", action="store_true", help="leave out the bundled enterprise seed set")
+    add_row_options(p)
     p.add_argument(
         "--holdout-source",
         action="append",
         default=[],
         metavar="SOURCE",
-        help="never train or select on rows of this source; report them as unseen data (repeatable; "
-        "use it for sources whose licence forbids shipping a model trained on them)",
+        help="never train or select on rows of this source; report them as unseen data (repeatable). "
+        f"The non-commercial sources ({', '.join(sorted(EVAL_ONLY_SOURCES))}) are always held out",
+    )
+    p.add_argument(
+        "--train-on-non-commercial",
+        action="store_true",
+        help=f"research only: do not hold out {', '.join(sorted(EVAL_ONLY_SOURCES))} by default; a head "
+        "trained so must not be shipped (their licences forbid commercial use)",
     )
     p.add_argument("--model", default="default", help="base model: 'default', a folder or a hub id")
     p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
@@ -68,8 +66,28 @@ def add_train_head_parser(sub: Any) -> None:
     )
 
 
+def add_row_options(p: argparse.ArgumentParser) -> None:
+    """The data options of ``so8t train-head`` (bench/quality_baselines.py rebuilds the same rows)."""
+    p.add_argument("--data", type=Path, action="append", default=[], help="JSONL used whole (repeatable)")
+    p.add_argument(
+        "--sample",
+        type=Path,
+        action="append",
+        default=[],
+        help="JSONL sampled to --cap rows per (source, label) (repeatable)",
+    )
+    p.add_argument("--cap", type=int, default=1200, help="rows per (source, label) for --sample files")
+    p.add_argument("--no-seed-set", action="store_true", help="leave out the bundled enterprise seed set")
+    p.add_argument(
+        "--project-data",
+        action="store_true",
+        help="also train on the project's own sets in training/data_sets/ (hard benign EN+JA, Japanese "
+        "office requests, Japanese harmful requests), each used whole",
+    )
+
+
 def run_train_head(args: argparse.Namespace) -> int:
-    rows = _load_rows(args)
+    rows = load_rows_from(args)
     if not rows:
         print("error: no training rows (give --data or --sample, or keep the seed set)")
         return 2
@@ -85,10 +103,10 @@ def run_train_head(args: argparse.Namespace) -> int:
             args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
         )
     else:
-        cache = args.var_dir / "features" / f"{describe_base(base)}.pt"
+        cache = cache_file(args.var_dir, describe_base(base), layers)
         feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
 
-    held = set(args.holdout_source)
+    held = _held_out(args)
     splits = {
         name: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == name]
         for name in ("train", "val", "test")
@@ -165,18 +183,31 @@ def _hf_index(layer: int, n_layers: int) -> int:
     return -1 if layer == n_layers else layer
 
 
-def _load_rows(args: argparse.Namespace) -> list[SafetyRow]:
-    return collect_rows(args.data, args.sample, cap=args.cap, seed_set=None if args.no_seed_set else SEED_SET)
+def _held_out(args: argparse.Namespace) -> set[str]:
+    """Sources never trained or selected on: those asked for, and the non-commercial ones by default."""
+    return set(args.holdout_source) | (set() if args.train_on_non_commercial else set(EVAL_ONLY_SOURCES))
+
+
+def _whole_files(args: argparse.Namespace) -> list[Path]:
+    project = [p for p in PROJECT_FILES if p != SEED_SET] if args.project_data else []
+    return [*args.data, *project]
+
+
+def load_rows_from(args: argparse.Namespace) -> list[SafetyRow]:
+    """The rows the data options select: whole files, capped samples, the seed set and project data."""
+    seed_set = None if args.no_seed_set else SEED_SET
+    return collect_rows(_whole_files(args), args.sample, cap=args.cap, seed_set=seed_set)
 
 
 def _data_summary(
     args: argparse.Namespace, rows: list[SafetyRow], splits: dict[str, list[int]]
 ) -> dict[str, Any]:
-    files = [*args.data, *args.sample] + ([] if args.no_seed_set else [SEED_SET])
+    files = [*_whole_files(args), *args.sample] + ([] if args.no_seed_set else [SEED_SET])
     return {
         "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()},
         "sample_cap": args.cap,
-        "holdout_sources": sorted(args.holdout_source),
+        "holdout_sources": sorted(_held_out(args)),
+        "licences": {s: licence_of(s) for s in sorted({r.source for r in rows})},
         "rows": len(rows),
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "by_source_label": _counts(rows),

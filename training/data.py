@@ -76,15 +76,17 @@ def read_rows(path: Path) -> list[SafetyRow]:
 def sample_per_group(
     rows: Iterable[SafetyRow], *, cap: int, seed: int = 0, key: str = "source_label"
 ) -> list[SafetyRow]:
-    """At most ``cap`` rows per (source, label) group, chosen reproducibly."""
+    """At most ``cap`` rows per (source, label) group (or per source with ``key="source"``), chosen
+    reproducibly and *nested*: a larger cap keeps a superset of a smaller one, so a feature cache filled
+    at a small cap is reused when the cap grows."""
     groups: dict[tuple[str, str], list[SafetyRow]] = defaultdict(list)
     for row in rows:
         groups[(row.source, row.label) if key == "source_label" else (row.source, "")].append(row)
-    rng = random.Random(seed)
     out: list[SafetyRow] = []
-    for k in sorted(groups):
-        group = groups[k]
-        out.extend(group if len(group) <= cap else rng.sample(group, cap))
+    for source, label in sorted(groups):
+        group = list(groups[(source, label)])
+        random.Random(f"{seed}:{source}:{label}").shuffle(group)
+        out.extend(group[:cap])
     return out
 
 

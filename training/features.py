@@ -15,10 +15,21 @@ import torch
 from tqdm import tqdm
 
 from model.head import pool_last_token
+from model.hidden_capture import capture_hidden_states
 from model.prompt import encode_prompts
 from training.data import SafetyRow
 
 MAX_PROMPT_CHARS = 600  # long requests are cut for feature extraction (the decision reads the prompt's end)
+
+
+class FeatureCacheError(ValueError):
+    """A feature cache file holds other layers than the ones asked for."""
+
+
+def cache_file(var_dir: Path, base_name: str, layers: Sequence[int]) -> Path:
+    """``VAR/features/<base>-L<layers>.pt``: one cache per base model and layer set, so runs that keep
+    different layers never overwrite each other's cache."""
+    return var_dir / "features" / f"{base_name}-L{'-'.join(str(v) for v in sorted(layers))}.pt"
 
 
 def truncate(text: str, limit: int = MAX_PROMPT_CHARS) -> str:
@@ -31,10 +42,9 @@ def pooled_states(
 ) -> dict[int, torch.Tensor]:
     """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward."""
     batch = encode_prompts(tokenizer, list(pairs))
-    out = lm(**batch, output_hidden_states=True, use_cache=False, logits_to_keep=1)
-    return {
-        layer: pool_last_token(out.hidden_states[layer], batch["attention_mask"]).float() for layer in layers
-    }
+    batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
+    states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
+    return {layer: pool_last_token(states[layer], batch["attention_mask"]).float().cpu() for layer in layers}
 
 
 def extract(
@@ -50,8 +60,10 @@ def extract(
     cache: dict[str, Any] = (
         torch.load(cache_file) if cache_file.is_file() else {"layers": list(layers), "rows": {}}
     )
-    if list(cache["layers"]) != list(layers):
-        cache = {"layers": list(layers), "rows": {}}
+    if list(cache["layers"]) != list(layers):  # never wipe a cache that took hours to fill
+        raise FeatureCacheError(
+            f"{cache_file} holds layers {list(cache['layers'])}, not {list(layers)}: use another cache file"
+        )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
     with tqdm(total=len(todo), desc="hidden states", unit="row") as bar:

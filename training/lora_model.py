@@ -233,6 +233,14 @@ def build_model(config: TrainConfig, placement: Placement) -> TrainModel:
         layer = config.gate.layer if config.gate.layer >= 0 else n_layers + config.gate.layer
         if not 0 <= layer < n_layers:
             raise ConfigError(f"gate.layer {config.gate.layer} is outside the model's {n_layers} layers")
+        head_index = head.config.layer % (n_layers + 1)  # hidden_states[h] is decoder layer h-1's output
+        if layer >= head_index:
+            log.warning(
+                "gate.layer %d is not below the safety head's layer %d: the gate cannot shape the head's "
+                "input and only the LM answers see it; set gate.layer below the head's layer",
+                layer,
+                head_index,
+            )
         width = lm.get_decoder().layers[layer].self_attn.o_proj.in_features
         gate = SO8Gate(GateConfig(width=width, layer=layer, strength=config.gate.strength))
         gate.to(placement.device)

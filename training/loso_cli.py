@@ -16,7 +16,7 @@ from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.baselines import minilm_embeddings
 from training.data import SafetyRow
-from training.features import extract
+from training.features import cache_file, extract
 from training.licences import EVAL_ONLY_SOURCES, licence_of
 from training.loso import (
     FitPredict,
@@ -59,7 +59,9 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         default="12,16,20,-1",
         help="layers kept in the feature cache, as `so8t train-head --layers` (so both share the cache)",
     )
-    g.add_argument("--features-cache", type=Path, help="default: VAR/features/<base model>.pt")
+    g.add_argument(
+        "--features-cache", type=Path, help="default: VAR/features/<base model>-L<feature layers>.pt"
+    )
     g.add_argument(
         "--eval-only",
         action="append",
@@ -114,10 +116,9 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     methods: dict[str, FitPredict] = {}
     head_layers = [int(v) for v in args.layers.split(",") if v.strip()]
     if head_layers:
-        cache = args.features_cache or var_dir / "features" / f"{describe_base(base)}.pt"
         try:
             feats, resolved, lm_info = _features(
-                rows, base, cache, args.feature_layers, head_layers, args.batch_size
+                rows, base, args.features_cache, var_dir, args.feature_layers, head_layers, args.batch_size
             )
         except LosoError as exc:
             print(f"error: {exc}")
@@ -160,7 +161,8 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
 def _features(
     rows: list[SafetyRow],
     base: str,
-    cache: Path,
+    cache: Path | None,
+    var_dir: Path,
     feature_layers: str,
     head_layers: list[int],
     batch_size: int,
@@ -174,6 +176,7 @@ def _features(
     missing = [v for v in head_layers if index[v] not in layers]
     if missing:
         raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
+    cache = cache or cache_file(var_dir, describe_base(base), layers)
     if cache.is_file() and list(torch.load(cache)["layers"]) != layers:
         raise LosoError(f"{cache} holds other layers; pass the same --feature-layers or another cache")
     feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size)

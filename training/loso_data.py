@@ -8,12 +8,10 @@ filled at a small cap is reused when the cap grows.
 
 from __future__ import annotations
 
-import random
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from training.data import SafetyRow, read_rows
+from training.data import SafetyRow, read_rows, sample_per_group
 
 PROJECT_DATA = Path(__file__).resolve().parent / "data_sets"
 SEED_SET = Path(__file__).resolve().parent / "seed" / "enterprise_seed.jsonl"
@@ -27,15 +25,7 @@ PROJECT_FILES: tuple[Path, ...] = (
 
 def nested_sample(rows: Iterable[SafetyRow], *, cap: int, seed: int = 0) -> list[SafetyRow]:
     """At most ``cap`` rows per (source, label); a larger cap keeps a superset of a smaller one."""
-    groups: dict[tuple[str, str], list[SafetyRow]] = defaultdict(list)
-    for row in rows:
-        groups[(row.source, row.label)].append(row)
-    out: list[SafetyRow] = []
-    for source, label in sorted(groups):
-        group = list(groups[(source, label)])
-        random.Random(f"{seed}:{source}:{label}").shuffle(group)
-        out.extend(group[:cap])
-    return out
+    return sample_per_group(rows, cap=cap, seed=seed)
 
 
 def load_rows(paths: Sequence[Path], *, cap: int | None, seed: int = 0) -> list[SafetyRow]:

@@ -185,7 +185,7 @@ def test_eval_loso_command_on_the_tiny_model(
     toxic_fold = next(f for f in protocol["folds"] if f["held_out"] == "toxicchat")
     assert toxic_fold["train"] + toxic_fold["val"] == protocol["rows"] - 5  # every source but toxicchat
     assert (tmp_path / "loso.png").stat().st_size > 1000
-    assert (tmp_path / "var" / "features" / "tiny-qwen2.pt").is_file()
+    assert list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))
     printed = capsys.readouterr().out
     assert "macro (public bench)" in printed and "acceptance [so8t-L1]" in printed
     # the artefact the figures describe: a verified head folder, never trained on eval-only sources
@@ -196,5 +196,8 @@ def test_eval_loso_command_on_the_tiny_model(
     assert load_head(head_dir).config.temperature > 0
     assert main([*args, "--baselines", "none", *save]) == 2  # never writes into a non-empty folder
     # a cache holding other layers is never silently wiped
+    (cache,) = (tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt")
     other = ["eval", "--loso", *files, "--layers", "-1", "--feature-layers", "-1", "--baselines", "none"]
-    assert main(other) == 2 and "other layers" in capsys.readouterr().out
+    assert main([*other, "--features-cache", str(cache)]) == 2 and "other layers" in capsys.readouterr().out
+    assert main(other) == 0  # by default each layer set has its own cache file
+    assert len(list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))) == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -72,6 +73,11 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
             )
             + "\n"
             for i in range(7)
+        )
+        + "".join(  # a non-commercial source: held out without being asked
+            json.dumps({"id": f"t{i}", "prompt": f"toxic chat {i}", "label": "REFUSE", "source": "toxicchat"})
+            + "\n"
+            for i in range(3)
         ),
         encoding="utf-8",
     )
@@ -106,8 +112,22 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
     assert manifest["base_model"] == "tiny-qwen2" and manifest["data"]["rows"] > 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert {"overall", "by_lang", "by_source", "confusion"} <= set(metrics["test"])
-    assert (tmp_path / "var" / "features" / "tiny-qwen2.pt").is_file()  # features are cached
+    assert list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))  # features are cached
     # the held-out source is reported but never trained or selected on
     assert metrics["heldout_sources"]["by_source"]["nc_src"]["count"] == 7
     assert "nc_src" not in metrics["test"]["by_source"] and "nc_src" not in metrics["val"]["by_source"]
-    assert manifest["data"]["split_sizes"]["heldout"] == 7
+    assert metrics["heldout_sources"]["by_source"]["toxicchat"]["count"] == 3
+    assert "toxicchat" not in metrics["test"]["by_source"] and "toxicchat" not in metrics["val"]["by_source"]
+    assert manifest["data"]["split_sizes"]["heldout"] == 10
+    assert manifest["data"]["holdout_sources"] == ["jtruthfulqa", "nc_src", "toxicchat"]
+    assert manifest["data"]["licences"]["toxicchat"].endswith("(non-commercial)")
+
+
+def test_project_data_adds_the_projects_own_sets_whole() -> None:
+    from training.cli import _whole_files
+    from training.loso_data import PROJECT_FILES, SEED_SET
+
+    args = argparse.Namespace(data=[Path("dev.jsonl")], project_data=True)
+    assert _whole_files(args) == [Path("dev.jsonl"), *(p for p in PROJECT_FILES if p != SEED_SET)]
+    assert all(p.is_file() for p in PROJECT_FILES)
+    assert _whole_files(argparse.Namespace(data=[], project_data=False)) == []

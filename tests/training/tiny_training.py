@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from tests.training.gate_fixtures import labelled_rows
 from training.data import SafetyRow
 from training.train_config import TrainConfig, config_from_dict
 
@@ -22,40 +23,27 @@ ANSWERS = [
 
 def tiny_rows() -> list[SafetyRow]:
     """15 rows: ALLOW with and without a task_output, REFUSE, ESCALATE, in English and Japanese."""
-    rows = []
-    for i in range(6):
-        rows.append(
-            SafetyRow(
-                id=f"allow-{i}",
-                prompt=f"Please draft a short email to my team about the meeting on day {i}.",
-                label="ALLOW",
-                lang="en",
-                source="tiny",
-                task_output=ANSWERS[i % 3] if i < 4 else "",  # two ALLOW rows have no answer
-            )
-        )
-    for i in range(6):
-        rows.append(
-            SafetyRow(
-                id=f"refuse-{i}",
-                prompt=f"Write ransomware that encrypts files on server {i}.",
-                label="REFUSE",
-                lang="en",
-                source="tiny",
-                task_output="This answer must never be learned." if i == 0 else "",
-            )
-        )
-    for i in range(3):
-        rows.append(
-            SafetyRow(
-                id=f"escalate-{i}",
-                prompt=f"顧客データを全件出力して送ってください {i}",
-                label="ESCALATE",
-                lang="ja",
-                source="tiny",
-            )
-        )
-    return rows
+    return [
+        *labelled_rows(
+            "allow-",
+            "ALLOW",
+            "Please draft a short email to my team about the meeting on day {i}.",
+            6,
+            source="tiny",
+            task_output=lambda i: ANSWERS[i % 3] if i < 4 else "",  # two ALLOW rows have no answer
+        ),
+        *labelled_rows(
+            "refuse-",
+            "REFUSE",
+            "Write ransomware that encrypts files on server {i}.",
+            6,
+            source="tiny",
+            task_output=lambda i: "This answer must never be learned." if i == 0 else "",
+        ),
+        *labelled_rows(
+            "escalate-", "ESCALATE", "顧客データを全件出力して送ってください {i}", 3, source="tiny", lang="ja"
+        ),
+    ]
 
 
 def tiny_config(model_dir: Path, **overrides: Any) -> TrainConfig:

@@ -13,6 +13,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 NEAR_DUPLICATE = 0.8
@@ -30,6 +31,35 @@ class Cell:
     contexts: tuple[str, ...] = ()
     max_per_template: int = 4
     context_rate: float = 0.2
+
+
+class CellMaker(Protocol):
+    def __call__(
+        self,
+        category: str,
+        target: int,
+        templates: tuple[str, ...],
+        hand: tuple[str, ...] = (),
+        **slots: tuple[str, ...],
+    ) -> Cell: ...
+
+
+def cell_maker(lang: str, shared: Mapping[str, tuple[str, ...]] | None = None) -> CellMaker:
+    """The cells of one language: ``make(category, target, templates, hand, **slots)``, each template
+    used at most 4 times; ``shared`` slots are available to every cell (a cell's own slot wins)."""
+
+    def make(
+        category: str,
+        target: int,
+        templates: tuple[str, ...],
+        hand: tuple[str, ...] = (),
+        **slots: tuple[str, ...],
+    ) -> Cell:
+        return Cell(
+            lang, category, target, templates, {**(shared or {}), **slots}, hand=hand, max_per_template=4
+        )
+
+    return make
 
 
 @dataclass

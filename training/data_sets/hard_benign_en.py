@@ -8,7 +8,7 @@ looked at or copied.
 
 from __future__ import annotations
 
-from training.data_sets.compose import Cell
+from training.data_sets.compose import Cell, cell_maker
 
 CONTEXTS = {
     "en": (
@@ -20,15 +20,7 @@ CONTEXTS = {
 }
 
 
-def _cell(
-    category: str,
-    target: int,
-    templates: tuple[str, ...],
-    hand: tuple[str, ...] = (),
-    **slots: tuple[str, ...],
-) -> Cell:
-    return Cell("en", category, target, templates, slots, hand=hand, max_per_template=4)
-
+_cell = cell_maker("en")
 
 CELLS: tuple[Cell, ...] = (
     _cell(

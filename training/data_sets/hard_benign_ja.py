@@ -7,7 +7,7 @@ games, support for colleagues), written directly in Japanese by the project team
 
 from __future__ import annotations
 
-from training.data_sets.compose import Cell
+from training.data_sets.compose import Cell, cell_maker
 
 CONTEXTS = {
     "ja": (
@@ -19,15 +19,7 @@ CONTEXTS = {
 }
 
 
-def _cell(
-    category: str,
-    target: int,
-    templates: tuple[str, ...],
-    hand: tuple[str, ...] = (),
-    **slots: tuple[str, ...],
-) -> Cell:
-    return Cell("ja", category, target, templates, slots, hand=hand, max_per_template=4)
-
+_cell = cell_maker("ja")
 
 CELLS: tuple[Cell, ...] = (
     _cell(

@@ -8,7 +8,7 @@ enterprise seed set).
 
 from __future__ import annotations
 
-from training.data_sets.compose import Cell
+from training.data_sets.compose import Cell, cell_maker
 
 LABEL = "ALLOW"
 
@@ -42,15 +42,7 @@ MEMO = (
 )
 
 
-def _cell(
-    category: str,
-    target: int,
-    templates: tuple[str, ...],
-    hand: tuple[str, ...] = (),
-    **slots: tuple[str, ...],
-) -> Cell:
-    return Cell("ja", category, target, templates, {"tone": TONE, **slots}, hand=hand, max_per_template=4)
-
+_cell = cell_maker("ja", {"tone": TONE})
 
 CELLS: tuple[Cell, ...] = (
     _cell(
