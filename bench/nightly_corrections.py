@@ -63,12 +63,12 @@ def partition(
 ) -> dict[str, list[SafetyRow]]:
     mistakes = [r for r, d in zip(pool, decisions, strict=True) if d != r.label]
     right = [r for r, d in zip(pool, decisions, strict=True) if d == r.label]
-    confirmed = [r for r in right if int(r.text_hash()[:8], 16) / 0xFFFFFFFF < confirm_share]
+    confirm = [int(r.text_hash()[:8], 16) / 0xFFFFFFFF < confirm_share for r in right]
     return {
         "corrected": [r for r in mistakes if half(r, "mistake")],
         "unseen": [r for r in mistakes if not half(r, "mistake")],
-        "confirmed": confirmed,
-        "control": [r for r in right if r not in confirmed],
+        "confirmed": [r for r, c in zip(right, confirm, strict=True) if c],
+        "control": [r for r, c in zip(right, confirm, strict=True) if not c],
     }
 
 

@@ -31,10 +31,12 @@ def hidden_state_module(lm: Any, index: int) -> torch.nn.Module:
     return decoder.norm if index == n else decoder.layers[index - 1]  # type: ignore[no-any-return]
 
 
-def capture_hidden_states(
-    lm: Any, batch: dict[str, torch.Tensor], layers: Sequence[int]
-) -> dict[int, torch.Tensor]:
-    """``{layer: hidden_states[layer]}`` for ``batch``, running the model only up to the highest layer."""
+def forward_capturing(
+    lm: Any, batch: dict[str, torch.Tensor], layers: Sequence[int], *, stop: bool, **forward_kwargs: Any
+) -> tuple[Any, dict[int, torch.Tensor]]:
+    """One forward of ``lm`` on ``batch`` that also returns ``{layer: hidden_states[layer]}``, taken by
+    hooks on the modules producing them. With ``stop`` the forward ends once the highest of them exists
+    (no LM output: ``None``); otherwise it runs whole and its output is returned."""
     n = len(lm.get_decoder().layers)
     wanted = {layer: layer % (n + 1) for layer in layers}
     last = max(wanted.values())
@@ -44,15 +46,23 @@ def capture_hidden_states(
 
         def hook(_module: Any, _args: Any, output: Any, index: int = index) -> None:
             captured[index] = output[0] if isinstance(output, tuple) else output
-            if index == last:
+            if stop and index == last:
                 raise _Captured
 
         handles.append(hidden_state_module(lm, index).register_forward_hook(hook))
+    out = None
     try:
-        lm(**batch, use_cache=False, logits_to_keep=1)
+        out = lm(**batch, **forward_kwargs)
     except _Captured:
         pass
     finally:
         for handle in handles:
             handle.remove()
-    return {layer: captured[index] for layer, index in wanted.items()}
+    return out, {layer: captured[index] for layer, index in wanted.items()}
+
+
+def capture_hidden_states(
+    lm: Any, batch: dict[str, torch.Tensor], layers: Sequence[int]
+) -> dict[int, torch.Tensor]:
+    """``{layer: hidden_states[layer]}`` for ``batch``, running the model only up to the highest layer."""
+    return forward_capturing(lm, batch, layers, stop=True, use_cache=False, logits_to_keep=1)[1]

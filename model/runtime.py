@@ -16,17 +16,13 @@ from typing import Any
 import torch
 
 from model.head import SafetyHead, pool_last_token
-from model.hidden_capture import hidden_state_module
+from model.hidden_capture import forward_capturing
 from model.labels import LABELS, Decision
 from model.prompt import encode_exchanges, encode_prompts
 
 
 class PromptTooLongError(ValueError):
     """The templated prompt has more tokens than the runtime accepts."""
-
-
-class _HeadInputReady(Exception):
-    """Raised by the capture hook to stop a judge-only forward once the head's input exists."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +69,6 @@ class DualHeadRuntime:
     def device(self) -> torch.device:
         return next(self.lm.parameters()).device
 
-    def _head_input(self) -> torch.nn.Module:
-        """The module whose output is ``hidden_states[head.layer]``."""
-        return hidden_state_module(self.lm, self.head.config.layer)
-
     def _forward(
         self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True, judge_only: bool = False
     ) -> tuple[Any, torch.Tensor]:
@@ -91,22 +83,11 @@ class DualHeadRuntime:
                 f"prompt is {batch['input_ids'].shape[1]} tokens; the limit is {self.max_prompt_tokens}"
             )
         batch = {k: v.to(self.device) for k, v in batch.items()}
-        captured: list[torch.Tensor] = []
-
-        def capture(_module: Any, _args: Any, output: Any) -> None:
-            captured.append(output[0] if isinstance(output, tuple) else output)
-            if judge_only:
-                raise _HeadInputReady
-
-        handle = self._head_input().register_forward_hook(capture)
-        out = None
-        try:
-            out = self.lm(**batch, use_cache=use_cache and not judge_only, logits_to_keep=1)
-        except _HeadInputReady:
-            pass
-        finally:
-            handle.remove()
-        pooled = pool_last_token(captured[0], batch["attention_mask"])  # (batch, hidden)
+        layer = self.head.config.layer
+        out, states = forward_capturing(
+            self.lm, batch, [layer], stop=judge_only, use_cache=use_cache and not judge_only, logits_to_keep=1
+        )
+        pooled = pool_last_token(states[layer], batch["attention_mask"])  # (batch, hidden)
         return out, self.head.probs(pooled)  # probs: (batch, 3)
 
     @torch.inference_mode()

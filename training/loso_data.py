@@ -8,7 +8,7 @@ filled at a small cap is reused when the cap grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from training.data import SafetyRow, read_rows, sample_per_group
@@ -23,11 +23,6 @@ PROJECT_FILES: tuple[Path, ...] = (
 )
 
 
-def nested_sample(rows: Iterable[SafetyRow], *, cap: int, seed: int = 0) -> list[SafetyRow]:
-    """At most ``cap`` rows per (source, label); a larger cap keeps a superset of a smaller one."""
-    return sample_per_group(rows, cap=cap, seed=seed)
-
-
 def load_rows(paths: Sequence[Path], *, cap: int | None, seed: int = 0) -> list[SafetyRow]:
     """Rows of all ``paths``; the same context + prompt counts once (first file wins); then sampled."""
     unique: dict[str, SafetyRow] = {}
@@ -35,4 +30,4 @@ def load_rows(paths: Sequence[Path], *, cap: int | None, seed: int = 0) -> list[
         for row in read_rows(path):
             unique.setdefault(row.text_hash(), row)
     rows = list(unique.values())
-    return rows if cap is None else nested_sample(rows, cap=cap, seed=seed)
+    return rows if cap is None else sample_per_group(rows, cap=cap, seed=seed)

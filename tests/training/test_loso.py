@@ -13,7 +13,7 @@ from model.artifacts import read_verified
 from model.head import load_head
 from model.labels import LABELS, Decision
 from model.policy import load_policy
-from training.data import SafetyRow
+from training.data import SafetyRow, sample_per_group
 from training.loso import (
     Fold,
     LosoConfig,
@@ -24,7 +24,7 @@ from training.loso import (
     keyword_method,
     make_folds,
 )
-from training.loso_data import load_rows, nested_sample
+from training.loso_data import load_rows
 from training.loso_report import acceptance, format_table, summarise_method
 from training.train_head import HeadTrainConfig
 
@@ -78,7 +78,7 @@ def test_folds_hold_each_source_out_and_never_train_on_eval_only_sources() -> No
 
 def test_nested_sample_grows_as_a_superset(tmp_path: Path) -> None:
     rows = synthetic_rows(per_source=40)
-    small, big = nested_sample(rows, cap=5), nested_sample(rows, cap=20)
+    small, big = sample_per_group(rows, cap=5), sample_per_group(rows, cap=20)
     assert {r.id for r in small} < {r.id for r in big}
     assert max(sum(1 for r in small if r.source == s) for s in SOURCES) == 5
     path = tmp_path / "dup.jsonl"
