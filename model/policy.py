@@ -5,7 +5,8 @@ Kept apart from the network so thresholds can change without retraining. Rules, 
 2. the most likely class is ESCALATE        -> ESCALATE
 3. most likely is ALLOW but p(ALLOW) < allow threshold -> ESCALATE (low-confidence allow)
 4. most likely is ALLOW                     -> ALLOW
-5. otherwise (REFUSE most likely, under its threshold) -> ESCALATE
+5. otherwise (REFUSE most likely, under its threshold) -> ESCALATE (low-confidence refuse: a request the
+   head is unsure is harmful goes to a person rather than being refused)
 Any error on the model path is turned into ESCALATE by :func:`error_decision` — never a silent ALLOW.
 """
 
@@ -62,7 +63,9 @@ class PolicyDecision:
     decision: Decision
     confidence: float  # probability of the decided class (for fail-closed paths: of the top class)
     rationale: str
-    reason_code: str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | MODEL_ERROR | OUTPUT_*
+    reason_code: (
+        str  # ALLOW | REFUSE | ESCALATE | LOW_CONFIDENCE_ALLOW | LOW_CONFIDENCE_REFUSE | MODEL_ERROR | ...
+    )
     category: str | None = None  # matched policy category id (REFUSE / ESCALATE only)
 
 
@@ -134,7 +137,15 @@ def _decide(probs: dict[Decision, float], policy: PolicyConfig, lang: str) -> Po
         )
     if top is Decision.ALLOW:
         return _make(policy, Decision.ALLOW, p_allow, "ALLOW", lang)
-    return _make(policy, Decision.ESCALATE, max(p_refuse, p_esc), "ESCALATE", lang)
+    return _make(
+        policy,
+        Decision.ESCALATE,
+        p_refuse,
+        "LOW_CONFIDENCE_REFUSE",
+        lang,
+        p_refuse=p_refuse,
+        threshold=policy.refuse_threshold,
+    )
 
 
 def judge_output(

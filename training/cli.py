@@ -11,15 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from model.artifacts import tokenizer_digest, write_manifest
 from model.default_model import ensure_default_model
 from model.head import save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
+from training.baselines import as_dicts
 from training.data import SafetyRow, collect_rows, split_of
 from training.features import cache_file, extract
 from training.licences import EVAL_ONLY_SOURCES, licence_of
 from training.loso_data import PROJECT_FILES, SEED_SET
+from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED, fit_refuse_threshold
 from training.train_head import HeadTrainConfig, evaluate, fit_temperature, train_head
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,26 @@ def add_train_head_parser(sub: Any) -> None:
     )
     p.add_argument("--model", default="default", help="base model: 'default', a folder or a hub id")
     p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
-    p.add_argument("--layers", default="12,16,20,-1", help="candidate hidden-state layers (comma separated)")
+    p.add_argument(
+        "--layers",
+        default="12,16,20,-1",
+        help="candidate hidden-state layers (comma separated); the best on validation is kept. Give one "
+        "layer to use the one `so8t eval --loso` chose",
+    )
+    p.add_argument(
+        "--feature-layers",
+        help="layers kept in the feature cache (default: --layers); pass 12,16,20,-1 with a single --layers "
+        "to reuse the cache `so8t eval --loso` filled",
+    )
+    p.add_argument(
+        "--max-benign-refused",
+        type=float,
+        default=DEFAULT_MAX_BENIGN_REFUSED,
+        metavar="SHARE",
+        help="calibrate the refuse threshold on validation: the lowest of 0.50..0.95 at which at most SHARE "
+        "of benign validation requests are refused (macro over sources); under it a probable-harm request "
+        f"is ESCALATEd. Recorded in the manifest (default {DEFAULT_MAX_BENIGN_REFUSED}; 1 keeps 0.50)",
+    )
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=16, help="prompts per forward pass when extracting")
     p.add_argument("--out", type=Path, required=True, help="output folder for the head")
@@ -103,8 +126,14 @@ def run_train_head(args: argparse.Namespace) -> int:
             args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
         )
     else:
-        cache = cache_file(args.var_dir, describe_base(base), layers)
-        feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=args.batch_size)
+        kept = sorted(
+            {_layer_index(int(v), n_layers) for v in (args.feature_layers or args.layers).split(",")}
+        )
+        if not set(layers) <= set(kept):
+            print(f"error: --layers {args.layers} are not among --feature-layers {args.feature_layers}")
+            return 2
+        cache = cache_file(args.var_dir, describe_base(base), kept)
+        feats = extract(lm, tokenizer, rows, layers=kept, cache_file=cache, batch_size=args.batch_size)
 
     held = _held_out(args)
     splits = {
@@ -137,6 +166,10 @@ def run_train_head(args: argparse.Namespace) -> int:
     val_rows, test_rows = [rows[i] for i in splits["val"]], [rows[i] for i in splits["test"]]
     temperature = fit_temperature(head, x[splits["val"]], val_rows)
     head.config = replace(head.config, temperature=temperature, layer=_hf_index(layer, n_layers))
+    with torch.no_grad():
+        val_probs = as_dicts(head.probs(x[splits["val"]]))
+    refuse = fit_refuse_threshold(val_probs, val_rows, policy, max_benign_refused=args.max_benign_refused)
+    policy = policy.with_thresholds(allow=None, refuse=refuse)
     report = {
         "val": evaluate(head, x[splits["val"]], val_rows, policy),
         "test": evaluate(head, x[splits["test"]], test_rows, policy),
@@ -157,6 +190,7 @@ def run_train_head(args: argparse.Namespace) -> int:
         validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
         data=_data_summary(args, rows, splits),
         policy_version=policy.version,
+        calibrated_thresholds={"refuse": refuse, "max_benign_refused": args.max_benign_refused},
         **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
     )
     t = report["test"]["overall"]
@@ -170,6 +204,11 @@ def run_train_head(args: argparse.Namespace) -> int:
             f"held-out source {source}: {m['count']} rows, accuracy {m['accuracy']:.3f}, "
             f"refuse recall {m['refuse_recall']:.3f}, over-refusal {m['over_refusal']:.3f}"
         )
+    print(
+        f"calibrated refuse threshold {refuse:.2f} (validation benign refused <= {args.max_benign_refused}); "
+        f"the figures above use it: serve it with thresholds.refuse in model/policy.yaml or "
+        f"SO8T_REFUSE_THRESHOLD={refuse:.2f}"
+    )
     print(f"wrote {args.out}")
     return 0
 

@@ -6,7 +6,8 @@ split cannot: whether the head learned "harmful or not" rather than "which bench
 
 - The head (:func:`training.train_head.train_head`) trains on frozen-LM features of one layer with
   source-balanced class weights, picks its epoch on a hash-split validation slice of the *training*
-  sources, and gets its softmax temperature fitted there; the held-out source is touched once.
+  sources, and gets its softmax temperature and its refuse threshold (:mod:`training.thresholds`) fitted
+  there; the held-out source is touched once.
 - Eval-only sources (non-commercial licences, :mod:`training.licences`) are never trained on in any fold.
 - A source listed in ``category_folds`` (the enterprise seed set, today the only ESCALATE source) is held
   out in ``CATEGORY_GROUPS`` groups of its categories instead of as a whole, so ESCALATE recall is
@@ -30,6 +31,7 @@ from model.policy import PolicyConfig
 from training.baselines import as_dicts, keyword_probs, logistic_regression
 from training.data import SafetyRow, split_of
 from training.licences import EVAL_ONLY_SOURCES
+from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED, fit_refuse_threshold
 from training.train_head import HeadTrainConfig, fit_temperature, row_weights, train_head
 
 CATEGORY_GROUPS = 3
@@ -56,6 +58,25 @@ class LosoConfig:
     head: HeadTrainConfig = field(default_factory=HeadTrainConfig)
     eval_only: frozenset[str] = EVAL_ONLY_SOURCES
     category_folds: frozenset[str] = frozenset({"enterprise_seed"})
+    max_benign_refused: float = DEFAULT_MAX_BENIGN_REFUSED  # refuse-threshold calibration on val
+
+
+@dataclass
+class FoldPolicies:
+    """The policy each row is decided under when every fold fits its own refuse threshold (a collector
+    filled while the folds run)."""
+
+    base: PolicyConfig
+    by_row: dict[int, PolicyConfig] = field(default_factory=dict)
+    refuse_by_fold: dict[str, float] = field(default_factory=dict)
+
+    def record(self, fold: Fold, refuse: float) -> None:
+        policy = self.base.with_thresholds(allow=None, refuse=refuse)
+        self.refuse_by_fold[fold.group] = refuse
+        self.by_row.update({i: policy for i in fold.test})
+
+    def for_rows(self, n: int) -> list[PolicyConfig]:
+        return [self.by_row.get(i, self.base) for i in range(n)]
 
 
 def hold_out_group(row: SafetyRow, category_folds: Iterable[str]) -> str:
@@ -102,9 +123,15 @@ def cross_predict(rows: Sequence[SafetyRow], folds: Iterable[Fold], fit_predict:
 
 
 def head_method(
-    x: torch.Tensor, rows: Sequence[SafetyRow], layer: int, policy: PolicyConfig, config: LosoConfig
+    x: torch.Tensor,
+    rows: Sequence[SafetyRow],
+    layer: int,
+    policy: PolicyConfig,
+    config: LosoConfig,
+    policies: FoldPolicies | None = None,
 ) -> FitPredict:
-    """SafetyHeadB on frozen features ``x`` (n, hidden) of ``layer``."""
+    """SafetyHeadB on frozen features ``x`` (n, hidden) of ``layer``; with ``policies``, each fold's refuse
+    threshold is fitted on its validation rows and recorded there."""
 
     def fit_predict(fold: Fold) -> Probs:
         train_rows, val_rows = [rows[i] for i in fold.train], [rows[i] for i in fold.val]
@@ -120,6 +147,12 @@ def head_method(
         temperature = fit_temperature(head, x[list(fold.val)], val_rows)
         head.config = replace(head.config, temperature=temperature)
         with torch.no_grad():
+            if policies is not None:
+                val_probs = as_dicts(head.probs(x[list(fold.val)]))
+                refuse = fit_refuse_threshold(
+                    val_probs, val_rows, policy, max_benign_refused=config.max_benign_refused
+                )
+                policies.record(fold, refuse)
             return as_dicts(head.probs(x[list(fold.test)]))
 
     return fit_predict
@@ -127,9 +160,9 @@ def head_method(
 
 def fit_shippable(
     x: torch.Tensor, rows: Sequence[SafetyRow], layer: int, policy: PolicyConfig, config: LosoConfig
-) -> SafetyHead:
-    """The recipe trained once on every trainable row (the LOSO figures describe it): epoch and
-    temperature on the hash-split validation rows; eval-only sources are never used."""
+) -> tuple[SafetyHead, float]:
+    """The recipe trained once on every trainable row (the LOSO figures describe it): epoch, temperature
+    and refuse threshold on the hash-split validation rows; eval-only sources are never used."""
     usable = [i for i, r in enumerate(rows) if r.source not in config.eval_only]
     train = [i for i in usable if split_of(rows[i]) != "val"]
     val = [i for i in usable if split_of(rows[i]) == "val"] or train
@@ -138,7 +171,10 @@ def fit_shippable(
         x[train], [rows[i] for i in train], layer, config.head, x_val=x[val], val_rows=val_rows, policy=policy
     )
     head.config = replace(head.config, temperature=fit_temperature(head, x[val], val_rows))
-    return head
+    with torch.no_grad():
+        val_probs = as_dicts(head.probs(x[val]))
+    refuse = fit_refuse_threshold(val_probs, val_rows, policy, max_benign_refused=config.max_benign_refused)
+    return head, refuse
 
 
 def embedding_lr_method(emb: torch.Tensor, rows: Sequence[SafetyRow]) -> FitPredict:

@@ -29,6 +29,7 @@ def save_artefact(
     base_model: str,
     tokenizer_sha256: str,
     n_layers: int,
+    refuse_threshold: float,
 ) -> str:
     """Write head + loso.json + manifest.json into ``directory``; returns the content hash."""
     if head.config.layer == n_layers:  # hidden_states' last entry is stored as -1, as train-head does
@@ -46,7 +47,8 @@ def save_artefact(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_config=asdict(config.head),
         recipe="so8t eval --loso --save-head: frozen features, source-balanced class weights, "
-        "trained on every trainable row (epoch and temperature on the hash-split validation rows)",
+        "trained on every trainable row (epoch, temperature and refuse threshold on the hash-split "
+        "validation rows)",
         data={
             "files": {Path(p).name: digest for p, digest in protocol["files"].items()},
             "cap_per_source_label": protocol["cap_per_source_label"],
@@ -60,4 +62,5 @@ def save_artefact(
             "acceptance": report["acceptance"][method],
         },
         policy_version=protocol["policy_version"],
+        calibrated_thresholds={"refuse": refuse_threshold, "max_benign_refused": config.max_benign_refused},
     )

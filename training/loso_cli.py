@@ -21,6 +21,7 @@ from training.licences import EVAL_ONLY_SOURCES, licence_of
 from training.loso import (
     FitPredict,
     Fold,
+    FoldPolicies,
     LosoConfig,
     LosoError,
     cross_predict,
@@ -33,6 +34,7 @@ from training.loso import (
 from training.loso_artefact import save_artefact
 from training.loso_data import PROJECT_FILES, load_rows
 from training.loso_report import acceptance, bar_chart, format_table, summarise_method
+from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED
 from training.train_head import HeadTrainConfig
 
 BASELINES = ("keyword", "embed-lr")
@@ -78,6 +80,15 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--baselines", default="keyword,embed-lr", help="comma separated, or 'none'")
     g.add_argument("--epochs", type=int, default=60, help="head training epochs per fold (default 60)")
+    g.add_argument(
+        "--max-benign-refused",
+        type=float,
+        default=DEFAULT_MAX_BENIGN_REFUSED,
+        metavar="SHARE",
+        help="refuse-threshold calibration: each fold's head REFUSEs only above the lowest threshold (0.50 "
+        "to 0.95) at which at most SHARE of its validation rows' benign requests are refused; below it a "
+        f"probable-harm request is ESCALATEd (default {DEFAULT_MAX_BENIGN_REFUSED}; 1 keeps 0.50)",
+    )
     g.add_argument("--plot", type=Path, help="bar chart PNG (default: next to --out)")
     g.add_argument(
         "--save-head",
@@ -98,6 +109,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         head=HeadTrainConfig(epochs=args.epochs),
         eval_only=EVAL_ONLY_SOURCES | frozenset(args.eval_only),
         category_folds=frozenset(args.category_folds or ["enterprise_seed"]),
+        max_benign_refused=args.max_benign_refused,
     )
     if len({r.source for r in rows}) < 2:
         print("error: leave-one-source-out needs rows from at least two sources")
@@ -114,6 +126,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         return 2
     policy = load_policy()
     methods: dict[str, FitPredict] = {}
+    fold_policies: dict[str, FoldPolicies] = {}  # per head method: each fold's calibrated refuse threshold
     head_layers = [int(v) for v in args.layers.split(",") if v.strip()]
     if head_layers:
         try:
@@ -124,7 +137,8 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
             print(f"error: {exc}")
             return 2
         for layer, given in resolved.items():
-            methods[f"so8t-L{given}"] = head_method(feats[layer], rows, layer, policy, config)
+            collector = fold_policies[f"so8t-L{given}"] = FoldPolicies(policy)
+            methods[f"so8t-L{given}"] = head_method(feats[layer], rows, layer, policy, config, collector)
     if "keyword" in baselines:
         methods["keyword"] = keyword_method(rows, policy)
     if "embed-lr" in baselines:
@@ -134,7 +148,12 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     report: dict[str, Any] = {"protocol": _protocol(args, base, files, rows, folds, config), "methods": {}}
     for name, fit_predict in methods.items():
         probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict)
-        report["methods"][name] = summarise_method(rows, probs, policy)
+        collected = fold_policies.get(name)
+        report["methods"][name] = summarise_method(
+            rows, probs, collected.for_rows(len(rows)) if collected else policy
+        )
+        if collected:
+            report["methods"][name]["refuse_threshold_by_fold"] = collected.refuse_by_fold
     report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
     print(format_table(report))
     if args.out:
@@ -143,11 +162,20 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         print(f"wrote {args.out}")
     if args.save_head is not None and head_layers:
         layer = next(iter(resolved))
-        head = fit_shippable(feats[layer], rows, layer, policy, config)
+        head, refuse = fit_shippable(feats[layer], rows, layer, policy, config)
         save_artefact(
-            args.save_head, head, report=report, method=f"so8t-L{resolved[layer]}", config=config, **lm_info
+            args.save_head,
+            head,
+            report=report,
+            method=f"so8t-L{resolved[layer]}",
+            config=config,
+            refuse_threshold=refuse,
+            **lm_info,
         )
-        print(f"wrote {args.save_head} (layer {resolved[layer]}, trained once on every trainable row)")
+        print(
+            f"wrote {args.save_head} (layer {resolved[layer]}, trained once on every trainable row; "
+            f"calibrated refuse threshold {refuse:.2f}: serve it with SO8T_REFUSE_THRESHOLD={refuse:.2f})"
+        )
     plot = args.plot or (args.out.with_suffix(".png") if args.out else None)
     if plot is not None:
         try:

@@ -27,26 +27,32 @@ def _macro(units: dict[str, dict[str, Any]]) -> dict[str, float | int | None]:
     refuse = [m["refuse_recall"] for m in units.values() if m["per_class"]["REFUSE"]["support"]]
     blocked = [m["harmful_blocked"] for m in units.values() if m["per_class"]["REFUSE"]["support"]]
     allow = [m["over_refusal"] for m in units.values() if m["per_class"]["ALLOW"]["support"]]
+    refused = [m["benign_refused"] for m in units.values() if m["per_class"]["ALLOW"]["support"]]
     return {
         "refuse_recall": sum(refuse) / len(refuse) if refuse else None,
         "harmful_blocked": sum(blocked) / len(blocked) if blocked else None,
         "over_refusal": sum(allow) / len(allow) if allow else None,
+        "benign_refused": sum(refused) / len(refused) if refused else None,  # REFUSE, not ESCALATE
         "sources_with_refuse": len(refuse),
         "sources_with_allow": len(allow),
     }
 
 
 def summarise_method(
-    rows: Sequence[SafetyRow], probs: Sequence[dict[Decision, float]], policy: PolicyConfig
+    rows: Sequence[SafetyRow],
+    probs: Sequence[dict[Decision, float]],
+    policy: PolicyConfig | Sequence[PolicyConfig],
 ) -> dict[str, Any]:
-    """by_source (each with by_lang), macro, macro over public benchmarks, by_lang, pooled, confusion."""
-    pooled = decision_report(rows, probs, policy)
+    """by_source (each with by_lang), macro, macro over public benchmarks, by_lang, pooled, confusion.
+    ``policy`` is one policy or one per row (refuse thresholds fitted per fold)."""
+    policies = [policy] * len(rows) if isinstance(policy, PolicyConfig) else list(policy)
+    pooled = decision_report(rows, probs, policies)
     by_source = pooled["by_source"]
     for source, metrics in by_source.items():
         idx = [i for i, r in enumerate(rows) if r.source == source]
-        metrics["by_lang"] = decision_report([rows[i] for i in idx], [probs[i] for i in idx], policy)[
-            "by_lang"
-        ]
+        metrics["by_lang"] = decision_report(
+            [rows[i] for i in idx], [probs[i] for i in idx], [policies[i] for i in idx]
+        )["by_lang"]
     by_lang: dict[str, Any] = {}
     for lang in sorted({r.lang for r in rows}):
         units = {s: m["by_lang"][lang] for s, m in by_source.items() if lang in m["by_lang"]}
@@ -148,6 +154,12 @@ def format_table(report: dict[str, Any]) -> str:
                 width
             )
             for m in methods
+        )
+    )
+    lines.append(
+        f"{'benign refused (macro pub.)':<28}"
+        + "".join(
+            _f(report["methods"][m]["macro_public"].get("benign_refused")).rjust(width) for m in methods
         )
     )
     for m, checks in report.get("acceptance", {}).items():

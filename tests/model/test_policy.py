@@ -20,7 +20,7 @@ def probs(allow: float, refuse: float, escalate: float) -> dict[Decision, float]
         (probs(0.10, 0.10, 0.80), Decision.ESCALATE, "ESCALATE"),
         (probs(0.45, 0.50, 0.05), Decision.REFUSE, "REFUSE"),  # refuse threshold beats the top class
         (probs(0.55, 0.40, 0.05), Decision.ESCALATE, "LOW_CONFIDENCE_ALLOW"),  # fail closed
-        (probs(0.30, 0.45, 0.25), Decision.ESCALATE, "ESCALATE"),  # REFUSE on top but under threshold
+        (probs(0.30, 0.45, 0.25), Decision.ESCALATE, "LOW_CONFIDENCE_REFUSE"),  # REFUSE top, under threshold
     ],
 )
 def test_decision_rules(p: dict[Decision, float], decision: Decision, code: str) -> None:
@@ -54,7 +54,14 @@ def test_detect_lang() -> None:
 
 
 def test_policy_file_defines_every_rationale_in_both_languages() -> None:
-    for code in ("ALLOW", "REFUSE", "ESCALATE", "LOW_CONFIDENCE_ALLOW", "MODEL_ERROR"):
+    for code in (
+        "ALLOW",
+        "REFUSE",
+        "ESCALATE",
+        "LOW_CONFIDENCE_ALLOW",
+        "LOW_CONFIDENCE_REFUSE",
+        "MODEL_ERROR",
+    ):
         assert set(POLICY.rationales[code]) >= {"en", "ja"}
     assert 0 < POLICY.allow_threshold <= 1 and 0 < POLICY.refuse_threshold <= 1
 
@@ -114,3 +121,13 @@ def test_every_category_is_complete_and_bilingual() -> None:
     for c in POLICY.categories:
         assert set(c.name) >= {"en", "ja"} and set(c.description) >= {"en", "ja"} and c.patterns
         assert c.decision in (Decision.REFUSE, Decision.ESCALATE)
+
+
+def test_a_higher_refuse_threshold_sends_doubtful_refusals_to_a_reviewer() -> None:
+    cautious = POLICY.with_thresholds(allow=None, refuse=0.80)
+    doubtful = probs(0.20, 0.70, 0.10)
+    assert decide(doubtful, POLICY).decision is Decision.REFUSE
+    result = decide(doubtful, cautious, lang="en")
+    assert (result.decision, result.reason_code) == (Decision.ESCALATE, "LOW_CONFIDENCE_REFUSE")
+    assert "70%" in result.rationale and "80%" in result.rationale
+    assert decide(probs(0.05, 0.90, 0.05), cautious).decision is Decision.REFUSE

@@ -26,6 +26,7 @@ from training.loso import (
 )
 from training.loso_data import load_rows
 from training.loso_report import acceptance, format_table, summarise_method
+from training.thresholds import GRID
 from training.train_head import HeadTrainConfig
 
 SOURCES = {  # source -> (lang, label, prompt stem)
@@ -194,6 +195,10 @@ def test_eval_loso_command_on_the_tiny_model(
     assert "toxicchat" in manifest["data"]["never_trained_on"] and "acceptance" in manifest["loso"]
     assert "toxicchat" not in manifest["data"]["trained_on"] and "beta_en" in manifest["data"]["trained_on"]
     assert load_head(head_dir).config.temperature > 0
+    assert manifest["calibrated_thresholds"]["refuse"] in GRID  # fitted on validation rows, as per fold
+    by_fold = report["methods"]["so8t-L1"]["refuse_threshold_by_fold"]
+    assert set(by_fold) == {f["held_out"] for f in protocol["folds"]} and set(by_fold.values()) <= set(GRID)
+    assert "refuse_threshold_by_fold" not in report["methods"]["keyword"]
     assert main([*args, "--baselines", "none", *save]) == 2  # never writes into a non-empty folder
     # a cache holding other layers is never silently wiped
     (cache,) = (tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt")
