@@ -68,6 +68,7 @@ class Tally:
     statuses: Counter[str] = field(default_factory=Counter)
     decisions: Counter[str] = field(default_factory=Counter)
     by_intent: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_decision: dict[str, list[float]] = field(default_factory=dict)  # seconds per decision, 200s only
 
 
 def tiny_model_settings(root: Path, max_new_tokens: int, decision: str) -> dict[str, Any]:
@@ -142,6 +143,7 @@ async def user_loop(
             decision = str(response.json()["decision"])
             tally.decisions[decision] += 1
             tally.by_intent[(intent, decision)] += 1
+            tally.by_decision.setdefault(decision, []).append(elapsed)
         if think:
             await asyncio.sleep(think)
 
@@ -248,6 +250,10 @@ def main() -> None:
         "throughput_rps": round(sent / wall, 2),
         "latency_ms": {"p50": pct(ms, 50), "p95": pct(ms, 95), "p99": pct(ms, 99), "max": max(ms, default=0)},
         "decisions": dict(tally.decisions),
+        "latency_ms_by_decision": {
+            d: {f"p{q}": round(pct([x * 1000 for x in v], q), 1) for q in (50, 95, 99)}
+            for d, v in sorted(tally.by_decision.items())
+        },
         "intent_vs_decision": {f"{i}->{d}": n for (i, d), n in sorted(tally.by_intent.items())},
         "decisions_recorded": recorded,
         "recorded_equals_200s": recorded == ok,

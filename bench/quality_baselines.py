@@ -45,6 +45,11 @@ def main() -> None:
     add_row_options(parser)
     parser.add_argument("--holdout", default="", help="more held-out sources (comma separated)")
     parser.add_argument("--var-dir", type=Path, default=Path("var"))
+    parser.add_argument(
+        "--feature-layers",
+        default="12,16,20,-1",
+        help="the layer set of the feature cache to read and fill (as train-head's --feature-layers)",
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--plots", type=Path, help="folder for the confusion and reliability PNGs")
     args = parser.parse_args()
@@ -62,9 +67,13 @@ def main() -> None:
     head = load_head(head_dir)
     base = ensure_default_model(args.var_dir / "models")
     lm, tok = load_causal_lm(LoadConfig(str(base)))
-    layer = head.config.layer if head.config.layer >= 0 else lm.config.num_hidden_layers
-    cache = cache_file(args.var_dir, read_verified(head_dir)["base_model"], [layer])
-    feats = extract(lm, tok, rows, layers=[layer], cache_file=cache)[layer]
+    n_layers = lm.config.num_hidden_layers
+    layer = head.config.layer if head.config.layer >= 0 else n_layers
+    kept = sorted(
+        {v if v >= 0 else n_layers + 1 + v for v in map(int, args.feature_layers.split(","))} | {layer}
+    )
+    cache = cache_file(args.var_dir, read_verified(head_dir)["base_model"], kept)
+    feats = extract(lm, tok, rows, layers=kept, cache_file=cache)[layer]
     with torch.no_grad():
         ours = as_dicts(head.probs(feats))
 
