@@ -102,19 +102,36 @@ def run_nightly(config: NightlyConfig, deps: NightlyDeps, *, force: bool = False
     except BaseException as exc:
         error = f"{type(exc).__name__}: {exc}"
         log.exception("nightly run %s failed", run_id)
-        report = safe_report(folder, run_id, summary, error)
-        with deps.sessions.begin() as s:
-            finish_run(
-                session=s,
-                run_id=run_id,
-                now=deps.clock(),
-                status="failed",
-                decision=None,
-                summary=summary,
-                report=report,
-                error=error,
-            )
+        _finish(
+            deps, run_id, "failed", None, summary, safe_report(folder, run_id, summary, error), error=error
+        )
         raise
+
+
+def _finish(
+    deps: NightlyDeps,
+    run_id: int,
+    status: str,
+    decision: str | None,
+    summary: dict[str, Any],
+    report: Path | None,
+    *,
+    candidate: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Close the run row in its own transaction."""
+    with deps.sessions.begin() as s:
+        finish_run(
+            session=s,
+            run_id=run_id,
+            now=deps.clock(),
+            status=status,
+            decision=decision,
+            summary=summary,
+            report=report,
+            candidate=candidate,
+            error=error,
+        )
 
 
 def _steps(
@@ -237,17 +254,7 @@ def _steps(
             decision = "kept"
     say(f"[5/5] {'promoted ' + candidate_version if decision == 'promoted' else 'kept ' + current_version}")
     report = write_report(folder, run_id=run_id, summary=summary, status="succeeded", decision=decision)
-    with deps.sessions.begin() as s:
-        finish_run(
-            session=s,
-            run_id=run_id,
-            now=deps.clock(),
-            status="succeeded",
-            decision=decision,
-            summary=summary,
-            report=report,
-            candidate=candidate_version,
-        )
+    _finish(deps, run_id, "succeeded", decision, summary, report, candidate=candidate_version)
     say(f"      report: {report}")
     return NightlyResult(run_id, "succeeded", decision, candidate_version, report, summary)
 
