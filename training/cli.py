@@ -23,7 +23,7 @@ from training.data import SafetyRow, collect_rows, split_of
 from training.features import cache_file, extract
 from training.licences import EVAL_ONLY_SOURCES, licence_of
 from training.loso_data import PROJECT_FILES, SEED_SET
-from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED, fit_refuse_threshold
+from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED, benign_refused, fit_refuse_threshold
 from training.train_head import HeadTrainConfig, evaluate, fit_temperature, train_head
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,7 @@ def run_train_head(args: argparse.Namespace) -> int:
         val_probs = as_dicts(head.probs(x[splits["val"]]))
     refuse = fit_refuse_threshold(val_probs, val_rows, policy, max_benign_refused=args.max_benign_refused)
     policy = policy.with_thresholds(allow=None, refuse=refuse)
+    val_benign_refused = benign_refused(val_probs, val_rows, policy)  # over the cap: out of reach
     report = {
         "val": evaluate(head, x[splits["val"]], val_rows, policy),
         "test": evaluate(head, x[splits["test"]], test_rows, policy),
@@ -190,7 +191,11 @@ def run_train_head(args: argparse.Namespace) -> int:
         validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
         data=_data_summary(args, rows, splits),
         policy_version=policy.version,
-        calibrated_thresholds={"refuse": refuse, "max_benign_refused": args.max_benign_refused},
+        calibrated_thresholds={
+            "refuse": refuse,
+            "max_benign_refused": args.max_benign_refused,
+            "validation_benign_refused": val_benign_refused,
+        },
         **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
     )
     t = report["test"]["overall"]
@@ -205,7 +210,8 @@ def run_train_head(args: argparse.Namespace) -> int:
             f"refuse recall {m['refuse_recall']:.3f}, over-refusal {m['over_refusal']:.3f}"
         )
     print(
-        f"calibrated refuse threshold {refuse:.2f} (validation benign refused <= {args.max_benign_refused}); "
+        f"calibrated refuse threshold {refuse:.2f} (validation benign refused {_share(val_benign_refused)}, "
+        f"cap {args.max_benign_refused}); "
         f"the figures above use it: serve it with thresholds.refuse in model/policy.yaml or "
         f"SO8T_REFUSE_THRESHOLD={refuse:.2f}"
     )
@@ -259,3 +265,7 @@ def _counts(rows: list[SafetyRow]) -> dict[str, int]:
         key = f"{r.source}/{r.label}"
         out[key] = out.get(key, 0) + 1
     return dict(sorted(out.items()))
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

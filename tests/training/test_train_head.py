@@ -122,6 +122,9 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
     assert manifest["data"]["holdout_sources"] == ["jtruthfulqa", "nc_src", "toxicchat"]
     assert manifest["data"]["licences"]["toxicchat"].endswith("(non-commercial)")
     assert 0.5 <= manifest["calibrated_thresholds"]["refuse"] <= 0.95  # fitted on val, recorded for serving
+    calibrated = manifest["calibrated_thresholds"]
+    share = calibrated["validation_benign_refused"]  # within the cap, unless even the grid top misses it
+    assert share is None or share <= calibrated["max_benign_refused"] or calibrated["refuse"] == 0.95
 
 
 def test_project_data_adds_the_projects_own_sets_whole() -> None:
