@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.so8t-installed
+# keep in step with the gguf extra in pyproject.toml (tests/test_docs.py checks)
+LLAMA_SPEC := llama-cpp-python==0.3.36
+NO_AMX := $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-fast lint model db browser pdf-libs openapi clean prom-tools lint-deploy
@@ -18,8 +22,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install $(TORCH_INDEX) "$(TORCH_SPEC)"
-# gguf extra: llama-cpp-python compiles llama.cpp (minutes, once: pip caches the wheel); no multimodal part
-	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(BIN)/pip install -e '.[dev,gguf]'
+# gguf extra: llama-cpp-python compiles llama.cpp for this CPU (minutes, once per venv); no multimodal
+# part; AMX off: CPUs that list AMX inside VMs whose kernel does not grant it die with SIGILL in ggml's AMX
+# matmul. Built without pip's wheel cache, so a wheel compiled on another machine is never reused.
+	CMAKE_ARGS="$${CMAKE_ARGS:-$(LLAMA_CMAKE_ARGS)}" $(BIN)/pip install --no-cache-dir "$(LLAMA_SPEC)"
+	$(BIN)/pip install -e '.[dev,gguf]'
 	touch $(STAMP)
 
 setup: $(STAMP) pdf-libs model db  ## venv + packages + default model + database (idempotent)

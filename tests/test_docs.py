@@ -35,3 +35,11 @@ def test_safety_policy_doc_matches_the_policy_file() -> None:
     for c in policy.categories:
         assert f"| `{c.id}` | {c.name['en']} | {c.decision.value} |" in en, c.id
         assert f"| `{c.id}` | {c.name['ja']} | {c.decision.value} |" in ja, c.id
+
+
+def test_makefile_builds_the_llama_cpp_version_the_gguf_extra_pins() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    lines = makefile.splitlines()
+    spec = next(line.split(":=")[1].strip() for line in lines if line.startswith("LLAMA_SPEC"))
+    assert f'"{spec}"' in pyproject
