@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from app.api import build_router, install_error_handlers
 from app.api_admin import build_admin_router
 from app.api_cases import build_people_router
+from app.csrf import CrossSiteRequestMiddleware
 from app.metrics_route import build_metrics_router
 from app.middleware import RequestContextMiddleware
 from app.services import Services, build_services
@@ -56,6 +58,11 @@ def create_api(services: Services) -> FastAPI:
     metrics = services.telemetry.metrics
     api.include_router(build_metrics_router(metrics.registry, services.settings.metrics_token))
     install_error_handlers(api)
+    # No cross-origin reads: Gradio's own CORS layer would answer any Origin with credentials allowed on a
+    # non-localhost host; with a CORSMiddleware (allowing no origin) on this app it leaves CORS to that.
+    api.add_middleware(CORSMiddleware, allow_origins=[])
+    # cross-site writes with cookies; inside RequestContextMiddleware, so its 403s get request ids too
+    api.add_middleware(CrossSiteRequestMiddleware, trusted_origins=services.settings.trusted_origin_list)
     api.add_middleware(RequestContextMiddleware, metrics=metrics)
     return api
 

@@ -11,9 +11,11 @@ under ``/v1/`` also gets ``Content-Security-Policy: default-src 'none'; frame-an
 Gradio UI gets no CSP here (its scripts and styles would break under a strict one).
 
 CSRF: the REST API authenticates with ``Authorization: Bearer`` tokens only and sets or reads no
-cookies, so a forged cross-site request carries no credentials and it is not CSRF-exposed. The UI's
-session cookie belongs to Gradio's own login (``auth=`` in ``create_app``); its protection (SameSite
-cookie, same-origin checks) is Gradio's concern, and we do not add cookie-authenticated routes of our own.
+cookies, so a forged cross-site request carries no credentials. The UI's session cookies come from Gradio's
+own login (``auth=`` in ``create_app``), and Gradio checks no ``Origin`` itself, so ``app/csrf.py``
+refuses unsafe requests that carry cookies from another origin; ``create_api`` also installs a
+``CORSMiddleware`` allowing no origin, which switches off Gradio's own CORS layer (it would let any site
+read responses with credentials). See docs/SECURITY.md (CSRF).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.csrf import parse_origins
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SO8T_", env_file=".env", extra="ignore", frozen=True)
@@ -109,6 +111,11 @@ class Settings(BaseSettings):
     # server and logs
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
+    trusted_origins: str = Field(
+        "",
+        description="Comma-separated origins (scheme://host[:port]) besides the server's own from which "
+        "cookie-carrying POSTs are accepted, e.g. the public https origin behind a TLS proxy",
+    )
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -158,6 +165,15 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return upper
+
+    @field_validator("trusted_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return ",".join(parse_origins(value))  # normalised; ValueError names a bad entry
+
+    @property
+    def trusted_origin_list(self) -> tuple[str, ...]:
+        return parse_origins(self.trusted_origins)
 
     @property
     def spool_path(self) -> Path:

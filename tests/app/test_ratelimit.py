@@ -1,4 +1,5 @@
-"""Rate limits (429 + Retry-After), security headers and request ids, over the real app."""
+"""Rate limits (429 + Retry-After), security headers and request ids, over the real app (``app_for`` in
+tests/app/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.logs import JsonFormatter
-from app.main import create_app
 from app.middleware import RequestIdFilter, request_id_from
 from app.ratelimit import RateLimitConfig, RateLimiter, retry_after
 from app.services import Services
-from tests.conftest import PASSWORD, add_user, bearer
+from tests.conftest import PASSWORD, bearer
 
 
 class FakeClock:
@@ -84,19 +84,6 @@ def test_limiter_is_exact_under_threads() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert sum(allowed) == 100
-
-
-@pytest.fixture
-def app_for(
-    sqlite_url: str, make_services: Callable[..., Services]
-) -> Callable[..., tuple[TestClient, Services]]:
-    def _build(**overrides: object) -> tuple[TestClient, Services]:
-        services = make_services(sqlite_url, "REFUSE", **overrides)  # REFUSE: no decoding, fast
-        for name in ("emp1", "emp2"):
-            add_user(services, name)
-        return TestClient(create_app(services=services)), services
-
-    return _build
 
 
 def _run(client: TestClient, services: Services, user: str) -> httpx.Response:
