@@ -4,10 +4,8 @@
 promoted version; when it differs from what this process serves, it loads that artifact (the base model
 plus the artifact, verified, as at start-up) and then swaps it into the agent and the desk in one step
 under a lock. New requests get the new model, and its ``model_version`` is what their decisions record;
-an answer already being streamed keeps the runtime it began decoding with. (A request caught between its
-prefill and its first answer token — one database commit, milliseconds — decodes with the new model's
-runtime; pinning the model per request in ``Agent.run_stream`` would close that window.) If loading
-fails, the old model keeps serving and the error is reported.
+a request already running keeps the model it started with for its whole run (``Agent.pinned``). If
+loading fails, the old model keeps serving and the error is reported.
 
 The server calls ``sync()`` every ``SO8T_MODEL_RELOAD_INTERVAL_SECONDS`` (a daemon thread, like the SLA
 sweeper), after a promotion or rollback in the Admin tab, and on ``POST /v1/admin/models/reload``, so a
@@ -26,6 +24,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.interval import IntervalThread
 from app.model_loader import LoadedModel, load_model
 from app.settings import Settings
 from training.registry import current_version
@@ -78,8 +77,9 @@ class ModelSwitch:
         self.sessions, self.holders, self.load, self.interval_s = sessions, holders, load, interval_s
         self.synced = synced  # the registry version this process last followed
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = IntervalThread(
+            name="so8t-model-switch", interval_s=interval_s, tick=self.sync, first=None
+        )
         self.last_error: str | None = None
 
     @property
@@ -124,21 +124,10 @@ class ModelSwitch:
         return SyncResult(True, model.model_version, previous, promoted.version)
 
     def start(self) -> None:
-        if self.interval_s <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="so8t-model-switch", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self.sync()
+        self._thread.stop()
 
 
 def served_settings(settings: Settings, sessions: sessionmaker[Session]) -> Settings:

@@ -4,13 +4,13 @@ database when it answers again (review/spool.py) and runs the SLA sweep (``revie
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.interval import IntervalThread
 from review.audit import AuditChainError
 from review.queue import QueueConfig
 from review.sla import SweepResult, sweep
@@ -32,8 +32,9 @@ class Sweeper:
         self.sessions, self.config, self.interval_s, self.clock = sessions, config, interval_s, clock
         self.spool = spool
         self.on_db_error = on_db_error
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = IntervalThread(
+            name="so8t-sla-sweep", interval_s=interval_s, tick=self._tick, first=self.replay_spool
+        )
 
     def run_once(self) -> SweepResult | None:
         try:
@@ -63,19 +64,11 @@ class Sweeper:
             return None
 
     def start(self) -> None:
-        if self.interval_s <= 0 or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name="so8t-sla-sweep", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._thread.stop()
 
-    def _loop(self) -> None:
-        self.replay_spool()  # what an earlier run could not record, first
-        while not self._stop.wait(self.interval_s):
-            self.replay_spool()
-            self.run_once()
+    def _tick(self) -> None:
+        self.replay_spool()  # what could not be recorded during an outage, before the sweep
+        self.run_once()
