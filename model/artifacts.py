@@ -34,10 +34,18 @@ def _sha256(data: bytes) -> str:
 
 
 def tokenizer_digest(tokenizer: Any) -> str:
-    """SHA-256 of the tokenizer's full definition (vocabulary, merges, special tokens)."""
+    """SHA-256 of the tokenizer's full definition (vocabulary, merges, special tokens).
+
+    Padding and truncation are left out: they are per-call state that a padded batch sets on the fast
+    tokenizer's backend (``padding=True`` leaves ``BatchLongest``/``Left`` behind), not part of what the
+    tokenizer is — with them, a head trained after one batched forward would not load."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    text = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
-    return _sha256(text.encode("utf-8"))
+    if backend is None:
+        return _sha256(json.dumps(tokenizer.get_vocab(), sort_keys=True).encode("utf-8"))
+    definition = type(backend).from_str(backend.to_str())  # a copy: the caller's settings stay as they are
+    definition.no_padding()
+    definition.no_truncation()
+    return _sha256(definition.to_str().encode("utf-8"))
 
 
 def file_hashes(directory: Path) -> dict[str, str]:

@@ -78,3 +78,22 @@ def test_a_gate_in_the_artifact_is_served_and_changes_the_version(
         assert not torch.allclose(
             gated.runtime.lm(input_ids=ids).logits, plain.runtime.lm(input_ids=ids).logits, atol=1e-4
         )
+
+
+def test_the_tokenizer_digest_ignores_padding_left_by_a_batch(tiny_model_dir: Path) -> None:
+    """A padded batch leaves padding state on the fast tokenizer's backend; a head trained after one
+    (``so8t train-head`` extracting features) must still match the tokenizer a server loads fresh."""
+    from transformers import AutoTokenizer
+
+    from model.artifacts import tokenizer_digest
+    from model.prompt import encode_prompts
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    fresh = tokenizer_digest(tokenizer)
+    encode_prompts(tokenizer, [("", "hi"), ("a context", "a longer request than the first")])
+    assert tokenizer.backend_tokenizer.padding is not None  # the state the digest must not see
+    assert tokenizer_digest(tokenizer) == fresh
+    assert tokenizer.backend_tokenizer.padding is not None  # and the caller's tokenizer is left as it was
+    other = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    other.add_tokens(["<so8t-extra>"])
+    assert tokenizer_digest(other) != fresh  # a real change to the definition still shows
