@@ -105,7 +105,7 @@ def add_row_options(p: argparse.ArgumentParser) -> None:
         "--project-data",
         action="store_true",
         help="also train on the project's own sets in training/data_sets/ (hard benign EN+JA, Japanese "
-        "office requests, Japanese harmful requests), each used whole",
+        "office requests, Japanese harmful requests, English office requests), each used whole",
     )
 
 

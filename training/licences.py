@@ -25,6 +25,7 @@ SOURCE_LICENCES: dict[str, str] = {
     "hard_benign": "Apache-2.0 (project data)",
     "ja_office": "Apache-2.0 (project data)",
     "ja_harmful": "Apache-2.0 (project data)",
+    "en_office": "Apache-2.0 (project data)",
 }
 
 # Sources that must never be in the training set of an artefact we ship: evaluation only.

@@ -20,6 +20,7 @@ PROJECT_FILES: tuple[Path, ...] = (
     PROJECT_DATA / "hard_benign.jsonl",
     PROJECT_DATA / "ja_office.jsonl",
     PROJECT_DATA / "ja_harmful.jsonl",
+    PROJECT_DATA / "en_office.jsonl",
 )
 
 

@@ -30,15 +30,25 @@ def test_files_are_regenerated_exactly_by_the_build(built: dict[str, list[dict[s
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path) -> None:
     assert build.main(["--out-dir", str(tmp_path)]) == 0
-    (tmp_path / "ja_office.jsonl").write_text("{}\n", encoding="utf-8")
-    assert build.main(["--check", "--out-dir", str(tmp_path)]) == 1
+    for name in ("ja_office", "en_office"):  # the first and the last set built on top of the others
+        path = tmp_path / f"{name}.jsonl"
+        good = path.read_text(encoding="utf-8")
+        path.write_text("{}\n", encoding="utf-8")
+        assert build.main(["--check", "--out-dir", str(tmp_path)]) == 1
+        path.write_text(good, encoding="utf-8")
 
 
 def test_counts_labels_languages(built: dict[str, list[dict[str, str]]]) -> None:
     langs = {name: Counter(r["lang"] for r in rows) for name, rows in built.items()}
     labels = {name: {r["label"] for r in rows} for name, rows in built.items()}
-    assert labels == {"hard_benign": {"ALLOW"}, "ja_office": {"ALLOW"}, "ja_harmful": {"REFUSE"}}
+    assert labels == {
+        "hard_benign": {"ALLOW"},
+        "ja_office": {"ALLOW"},
+        "ja_harmful": {"REFUSE"},
+        "en_office": {"ALLOW"},
+    }
     assert langs["ja_office"]["ja"] >= 300 and set(langs["ja_office"]) == {"ja"}
+    assert langs["en_office"]["en"] >= 300 and set(langs["en_office"]) == {"en"}
     assert langs["ja_harmful"]["ja"] >= 300 and set(langs["ja_harmful"]) == {"ja"}
     assert langs["hard_benign"]["en"] >= 150 and langs["hard_benign"]["ja"] >= 150
     harmful = Counter(r["category"] for r in built["ja_harmful"])
@@ -52,6 +62,14 @@ def test_counts_labels_languages(built: dict[str, list[dict[str, str]]]) -> None
     ):
         assert harmful[category] >= 25, category
     assert harmful["sexual_minors"] == 1  # named by category in one generic request, never more
+    office = Counter(r["category"] for r in built["en_office"])
+    assert len(office) >= 15 and min(office.values()) >= 10  # broad: many categories, none token
+    with_context = sum("context" in r for r in built["en_office"]) / len(built["en_office"])
+    assert 0.1 <= with_context <= 0.25
+
+
+def test_a_new_set_goes_last_so_earlier_files_stay_byte_identical() -> None:
+    assert [ds.name for ds in build.DATA_SETS] == ["hard_benign", "ja_office", "ja_harmful", "en_office"]
 
 
 def test_rows_follow_the_schema_and_are_unique(built: dict[str, list[dict[str, str]]]) -> None:
@@ -68,6 +86,25 @@ def test_rows_follow_the_schema_and_are_unique(built: dict[str, list[dict[str, s
         # the files load through the project's own reader, with their source names licensed as ours
         assert len(read_rows(HERE / f"{name}.jsonl")) == len(rows)
         assert "project data" in SOURCE_LICENCES[name] and trainable(name)
+
+
+def test_slot_lists_parse_from_their_compact_form() -> None:
+    slots = compose.parse_slots(
+        r"""
+        city: Osaka | Chicago
+          | Singapore
+        memo: - one\n- two | a value that goes on
+          onto a second line
+        """
+    )
+    assert slots == {
+        "city": ("Osaka", "Chicago", "Singapore"),
+        "memo": ("- one\n- two", "a value that goes on onto a second line"),
+    }
+    with pytest.raises(ValueError, match="twice"):
+        compose.parse_slots("a: x\na: y")
+    with pytest.raises(ValueError, match="without a name"):
+        compose.parse_slots("| x")
 
 
 def test_near_duplicates_are_rejected() -> None:

@@ -1,12 +1,14 @@
 """Build the project's safety data sets: the single source of truth for the JSONL files beside it.
 
-    python -m training.data_sets.build            # rewrite hard_benign/ja_office/ja_harmful.jsonl
+    python -m training.data_sets.build            # rewrite hard_benign/ja_office/ja_harmful/en_office.jsonl
     python -m training.data_sets.build --check    # exit 1 if a file differs from what the build gives
     python -m training.data_sets.build --stats    # also print the Markdown count table for README.md
 
 Deterministic (every random choice comes from ``random.Random`` seeded with ``SEED`` and the cell's
-name), so a rebuild writes the files byte-identically. Prompts are unique across the three sets and
-against the enterprise seed set (``training/seed``). Standard library only.
+name), so a rebuild writes the files byte-identically. Prompts are unique across the sets and against
+the enterprise seed set (``training/seed``). A new set goes at the *end* of ``DATA_SETS``: the sets share
+one de-duplicator in that order, so appending one leaves the earlier files byte-identical. Standard
+library only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.data_sets import hard_benign_en, hard_benign_ja, ja_harmful, ja_office
+from training.data_sets import en_office, hard_benign_en, hard_benign_ja, ja_harmful, ja_office
 from training.data_sets.compose import Cell, Deduper, build_set, normalise
 
 SEED = "so8t-data-sets-v1"
@@ -46,6 +48,7 @@ DATA_SETS: tuple[DataSet, ...] = (
     ),
     DataSet("ja_office", ja_office.LABEL, ja_office.CELLS, ja_office.CONTEXTS, {"ja": 300}),
     DataSet("ja_harmful", ja_harmful.LABEL, ja_harmful.CELLS, ja_harmful.CONTEXTS, {"ja": 300}),
+    DataSet("en_office", en_office.LABEL, en_office.CELLS, en_office.CONTEXTS, {"en": 300}),
 )
 
 
@@ -88,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m training.data_sets.build",
         description="Regenerate the project's safety data sets (hard benign EN+JA, Japanese office "
-        "requests, Japanese harmful requests) from their templates.",
+        "requests, Japanese harmful requests, English office requests) from their templates.",
     )
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where the JSONL files go (default: here)")
     parser.add_argument("--check", action="store_true", help="compare with the files instead of writing")

@@ -62,6 +62,33 @@ def cell_maker(lang: str, shared: Mapping[str, tuple[str, ...]] | None = None) -
     return make
 
 
+SLOT_LINE = re.compile(r"^(\w+):\s")
+
+
+def parse_slots(text: str) -> dict[str, tuple[str, ...]]:
+    """Slot values written compactly, one slot per ``name: value | value | …`` line.
+
+    A line that does not start with ``name:`` continues the slot above (joined with a space), so a long
+    list wraps onto lines starting with ``|`` and a long value onto plain indented lines; ``\\n`` in a
+    value is a line break (pass a raw string). Values cannot contain ``|``."""
+    texts: dict[str, str] = {}
+    name = ""
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        match = SLOT_LINE.match(line)
+        if match:
+            name = match.group(1)
+            if name in texts:
+                raise ValueError(f"slot {name!r} is defined twice")
+            texts[name] = line[match.end() :]
+        elif name:
+            texts[name] += " " + line
+        else:
+            raise ValueError(f"slot text starts without a name: {line!r}")
+    return {
+        key: tuple(v.strip().replace("\\n", "\n") for v in value.split("|")) for key, value in texts.items()
+    }
+
+
 @dataclass
 class Deduper:
     """Remembers kept prompts; rejects exact (normalised) and near duplicates."""
