@@ -5,7 +5,8 @@
    ``[SECRET]``). The answer's audit event records how many spans of each type were masked, never the
    values.
 2. **Post-generation check** (``SO8T_OUTPUT_CHECK``): the safety head judges the whole exchange -- the
-   chat-templated prompt with the raw answer as the assistant turn -- in one extra forward pass.
+   request followed by the raw answer as one chat-templated user turn, the shape the head was trained on
+   (``model.prompt.render_exchange``) -- in one extra forward pass.
    ``model.policy.judge_output`` turns a failing answer into REFUSE (``OUTPUT_BLOCKED``) or ESCALATE
    (``OUTPUT_REVIEW``, a case is opened); the answer is withheld and the revision is audited.
 """

@@ -19,14 +19,14 @@ def render_prompt(tokenizer: Any, context: str, user_request: str) -> str:
 
 
 def render_exchange(tokenizer: Any, context: str, user_request: str, answer: str) -> str:
-    """The prompt with ``answer`` as the finished assistant turn (what the output check judges)."""
-    messages = [
-        {"role": "system", "content": context.strip() or DEFAULT_SYSTEM},
-        {"role": "user", "content": user_request},
-        {"role": "assistant", "content": answer},
-    ]
-    text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
-    return text
+    """What the output check judges: the request and the answer together as one user turn, followed by
+    the assistant header — the same shape as every prompt the safety head was trained on.
+
+    Rendering the answer as a finished assistant turn puts the pooled last token (``<|im_end|>``'s
+    newline) where the head never looked in training; measured on the default model with the layer-16
+    head, that flagged every benign answer as REFUSE (p ≈ 1.0), while this form passes benign answers
+    (p(ALLOW) 0.98-1.0) and still fails harmful ones (docs/SECURITY.md, "Output sanitisation")."""
+    return render_prompt(tokenizer, context, f"{user_request}\n\n{answer}")
 
 
 def encode_exchanges(tokenizer: Any, triples: list[tuple[str, str, str]]) -> dict[str, torch.Tensor]:

@@ -117,9 +117,9 @@ class DualHeadRuntime:
     def judge_answers(self, triples: list[tuple[str, str, str]]) -> list[dict[Decision, float]]:
         """The output check: safety probabilities for (context, request, answer) exchanges.
 
-        The answer is the finished assistant turn of the chat template; the head pools the last token of
-        the whole exchange, one extra forward (no cache). The prompt limit is not applied again: the
-        prompt already passed it and the answer is bounded by ``max_new_tokens``.
+        Request and answer are rendered as one user turn (``model.prompt.render_exchange``); the head pools
+        the last token of the whole exchange, one extra forward (no cache). The prompt limit is not applied
+        again: the prompt already passed it and the answer is bounded by ``max_new_tokens``.
         """
         if not triples:
             return []

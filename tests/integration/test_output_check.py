@@ -195,7 +195,9 @@ def test_batch_road_masks_and_blocks_per_row(
     assert [e.event_type for e in audit][-2:] == ["decision.revised", "decision.revised"]
 
 
-def test_judge_answer_reads_the_answer_as_the_assistant_turn(tiny_models: dict[str, LoadedModel]) -> None:
+def test_judge_answer_reads_request_and_answer_as_one_user_turn(tiny_models: dict[str, LoadedModel]) -> None:
+    """The exchange is judged in the shape the head was trained on: request then answer in the user turn,
+    ending with the assistant header (where the head pools), never as a finished assistant turn."""
     runtime = tiny_models["REFUSE"].runtime
     seen: list[list[int]] = []
     hook = runtime.lm.get_input_embeddings().register_forward_hook(
@@ -207,7 +209,10 @@ def test_judge_answer_reads_the_answer_as_the_assistant_turn(tiny_models: dict[s
         hook.remove()
     assert max(probs, key=lambda d: probs[d]) is Decision.REFUSE and abs(sum(probs.values()) - 1) < 1e-5
     text = runtime.tokenizer.decode(seen[0])
-    assert text.index("the question") < text.index("assistant") < text.index("the answer text")
+    user_turn = text.index("<|im_start|>user")
+    assert user_turn < text.index("the question") < text.index("the answer text")
+    assert text.rstrip().endswith("<|im_start|>assistant")  # the answer is not an assistant turn
+    assert text.count("<|im_start|>assistant") == 1
     assert len(seen) == 1  # one forward pass
 
 
