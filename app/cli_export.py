@@ -27,7 +27,7 @@ NAME.gguf goes NAME.so8t/: the safety head and its calibration, the tokenizer, a
 them to the GGUF's SHA-256. Serve one with SO8T_BACKEND=llama_cpp SO8T_GGUF_PATH=DIR/NAME.gguf.
 
 llama.cpp's embeddings output is the final normed hidden state, so the head shipped must read that
-layer. The committed default head reads layer 20, so for the default model its final-layer variant
+layer. The committed default head reads layer 16, so for the default model its final-layer variant
 (model/assets/default_head_llama_cpp, trained on llama.cpp's own embeddings with
 `so8t train-head --gguf F16.gguf`) is shipped; for another model pass --head-dir.
 

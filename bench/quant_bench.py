@@ -4,7 +4,7 @@ For every variant, in its own process (so peak RSS and load time are its own): f
 time, prefill and decode tokens/s (best of --repeats, median over fixed prompts, N new tokens forced), and the
 policy decisions on the same evaluation rows -- the 'test' split of --data (never trained on by either
 head), at most --per-group rows per (source, label) -- with `so8t eval`'s metrics. Decision agreement is
-reported against fp32 with the served (layer-20) head and against fp32 with the final-layer head the GGUFs
+reported against fp32 with the served (layer-16) head and against fp32 with the final-layer head the GGUFs
 ship, which separates the head variant's effect from the quantisation's.
 
   .venv/bin/python bench/quant_bench.py --data ../shared/benchdata/dev.jsonl --gguf-dir var/gguf \

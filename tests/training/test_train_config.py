@@ -20,7 +20,7 @@ def test_the_shipped_config_loads_and_matches_the_documented_defaults() -> None:
     config = load_config(SHIPPED)
     assert config.autosave_minutes == 5 and config.autosave_interval_s == 300
     assert config.load_in_4bit == "auto" and config.early_stop_metric == "safety_score"
-    assert config.head.init_from == "default" and config.head.layer == 20
+    assert config.head.init_from == "default" and config.head.layer == 16
     assert config.lora_optim.lr != config.head_optim.lr  # two optimisers, two learning rates
     assert config.loss.pet.schedule().weight(0, 100) == 0.0
 
