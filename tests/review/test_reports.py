@@ -118,7 +118,8 @@ def test_examples_are_masked_and_evaluation_figures_shown(reports: dict[str, Rep
     html = to_html(reports["en"])
     assert "taro.yamada" not in html and "1234" not in html and "4111" not in html
     assert "Mail the Q3 list to [EMAIL], call [NUM], card [NUM]" in html
-    assert "0.933" in html  # model-a: val accuracy 0.93307 from metrics.json
+    val_accuracy = json.loads(HEAD_METRICS.read_text(encoding="utf-8"))["val"]["overall"]["accuracy"]
+    assert f"{val_accuracy:.3f}" in html  # model-a: the committed head's validation accuracy
     assert html.count("no evaluation figures supplied") == 1  # model-b has none
 
 
