@@ -15,7 +15,13 @@
 
     .venv/bin/python bench/nightly_corrections.py --data ../shared/benchdata/dev.jsonl \
         --data training/data_sets/hard_benign.jsonl --per-group 40 --set epochs=2 \
-        --out var/bench/nightly-corrections.json
+        --replay training/seed/enterprise_seed.jsonl --replay training/data_sets/en_office.jsonl \
+        --replay training/data_sets/ja_office.jsonl --replay training/data_sets/ja_harmful.jsonl \
+        --replay-cap 20 --out var/bench/nightly-corrections.json
+
+``--replay`` adds rehearsal rows (sources outside the pool) to what the reviewers corrected, as a
+production nightly does with ``SO8T_NIGHTLY_DATA_PATHS``: trained on the corrections alone, the model
+drifts towards them and forgets what it got right (docs/TRAINING.md has both runs).
 """
 
 from __future__ import annotations
@@ -87,13 +93,25 @@ def main() -> int:
         "--confirm-share", type=float, default=0.3, help="share of right decisions reviewers confirm (0.3)"
     )
     p.add_argument("--set", action="append", default=[], help="trainer config override (repeatable)")
-    p.add_argument("--seed-set", action="store_true", help="also train on the enterprise seed set")
+    p.add_argument("--seed-set", action="store_true", help="also train on the whole enterprise seed set")
+    p.add_argument(
+        "--replay",
+        type=Path,
+        action="append",
+        default=[],
+        help="rehearsal data added to the nightly snapshot (SO8T_NIGHTLY_DATA_PATHS; repeatable). Its "
+        "sources must not be in --data: the evaluation sets come from --data only",
+    )
+    p.add_argument("--replay-cap", type=int, help="at most N rows per (source, label) of each --replay file")
     p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "nightly-corrections.json")
     args = p.parse_args()
 
     policy = load_policy()
     settings = Settings()
     rows = [r for path in args.data for r in read_rows(path) if trainable(r.source)]
+    overlap = {r.source for path in args.replay for r in read_rows(path)} & {r.source for r in rows}
+    if overlap:
+        p.error(f"--replay shares sources with --data ({', '.join(sorted(overlap))}): the sets would leak")
     pool = sample_per_group(list({r.text_hash(): r for r in rows}.values()), cap=args.per_group, seed=0)
     started = time.perf_counter()
     current = load_model(settings)
@@ -116,8 +134,11 @@ def main() -> int:
                 "SO8T_DATABASE_URL": url,
                 "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower(),
                 "SO8T_PROMOTION_HELDOUT_PATH": str(heldout),
+                "SO8T_NIGHTLY_DATA_PATHS": json.dumps([str(path) for path in args.replay]),
             }
         )
+        if args.replay_cap is not None:
+            os.environ["SO8T_NIGHTLY_SAMPLE_CAP"] = str(args.replay_cap)
         started = time.perf_counter()
         code = so8t(["nightly", "--json", "--force", *[x for s in args.set for x in ("--set", s)]])
         nightly_s = time.perf_counter() - started
@@ -150,6 +171,8 @@ def main() -> int:
         "sets_by_label": {k: _by_label(v) for k, v in parts.items()},
         "overrides": args.set,
         "seed_set": args.seed_set,
+        "replay": {"files": [str(path) for path in args.replay], "cap": args.replay_cap},
+        "dataset": summary.get("dataset"),
         "nightly_exit_code": code,
         "nightly_decision": decision,
         "nightly_s": round(nightly_s, 1),
