@@ -74,7 +74,7 @@ class ModelSwitch:
         interval_s: float = 0.0,
         synced: str | None = None,
     ) -> None:
-        self.sessions, self.holders, self.load, self.interval_s = sessions, holders, load, interval_s
+        self.sessions, self.holders, self.load = sessions, holders, load
         self.synced = synced  # the registry version this process last followed
         self._lock = threading.Lock()
         self._thread = IntervalThread(

@@ -29,7 +29,7 @@ class Sweeper:
         spool: AuditSpool | None = None,
         on_db_error: Callable[[str], None] = lambda operation: None,  # metrics: told "sweep" on a failure
     ) -> None:
-        self.sessions, self.config, self.interval_s, self.clock = sessions, config, interval_s, clock
+        self.sessions, self.config, self.clock = sessions, config, clock
         self.spool = spool
         self.on_db_error = on_db_error
         self._thread = IntervalThread(
