@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from app.settings import Settings
 
 EPILOG = "Configuration comes from SO8T_* environment variables or a .env file (see README)."
@@ -85,7 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_export_parser(sub)
 
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # a bad SO8T_* variable or .env line: say which, no traceback
+        for error in exc.errors():
+            name = "SO8T_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"error: setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
     from app.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)

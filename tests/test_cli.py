@@ -54,3 +54,14 @@ def test_openapi_command_writes_the_schema(env: Path) -> None:
     assert main(["openapi", "--out", str(env / "api.json")]) == 0
     schema = json.loads((env / "api.json").read_text(encoding="utf-8"))
     assert "/v1/agent/run" in schema["paths"]
+
+
+def test_a_bad_setting_is_named_without_a_traceback(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SO8T_TRUSTED_ORIGINS", "so8t.example.com")
+    monkeypatch.setenv("SO8T_PORT", "0")
+    assert main(["db", "current"]) == 2
+    err = capsys.readouterr().err
+    assert "error: setting SO8T_TRUSTED_ORIGINS: " in err and "not an origin" in err
+    assert "error: setting SO8T_PORT: " in err and "Traceback" not in err
