@@ -1,9 +1,12 @@
 """``so8t nightly``: export reviewed cases -> snapshot -> train -> evaluate -> gate -> promote or keep.
 
-Composes ``training.nightly.run_nightly`` from the settings: the data sources, the trainer config
-(``SO8T_NIGHTLY_TRAIN_CONFIG`` with ``--set`` overrides; its base model is the one the server uses), the
-serving policy and gate, and the model loader. Exit status: 0 succeeded or skipped (nothing new), 1 the
-run failed (the run row and the report say why), 2 bad config or the schema is not migrated.
+Composes ``training.nightly.run_nightly`` from the settings: the data sources, the training step
+(``SO8T_NIGHTLY_MODE`` or ``--mode``: ``head`` refits the safety head on the served model's frozen
+features, ``training.head_refit``; ``joint`` runs ``training.trainer``), the trainer config
+(``SO8T_NIGHTLY_TRAIN_CONFIG`` with ``--set`` overrides, its ``head_refit`` section for head mode; its
+base model is the one the server uses), the serving policy and gate, and the model loader. Exit status:
+0 succeeded or skipped (nothing new), 1 the run failed (the run row and the report say why), 2 bad
+config or the schema is not migrated.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ def add_nightly_parser(sub: Any) -> None:
         "nightly",
         help="retrain on reviewed cases, gate the candidate and promote it or keep the current model",
         description="One nightly run: export the reviewed cases (PII-masked) and build a dataset snapshot "
-        "with lineage; train a candidate with the trainer config; evaluate it and the current model on the "
+        "with lineage; train a candidate (--mode head: refit the safety head on the served model's frozen "
+        "features, keeping its adapter and gate; --mode joint: LoRA, gate and head with the trainer config); "
+        "evaluate it and the current model on the "
         "snapshot's frozen test split (and SO8T_PROMOTION_HELDOUT_PATH); promote it if the gate passes, "
         "else keep the current model; write var/nightly/run-N-TIME/report.{md,html} and record the run. "
         "Skips training when fewer than SO8T_NIGHTLY_MIN_NEW_CASES reviewed cases are new. Exit status: "
@@ -36,6 +41,13 @@ def add_nightly_parser(sub: Any) -> None:
         epilog=f"cron: {CRON_EXAMPLE}",
     )
     p.add_argument("--force", action="store_true", help="train even without new reviewed cases")
+    p.add_argument(
+        "--mode",
+        choices=("head", "joint"),
+        help="head: retrain only the safety head on the served model's frozen features (adapter and gate "
+        "kept; fast, little drift); joint: LoRA, gate and head together with the composite loss "
+        "(default: SO8T_NIGHTLY_MODE, head)",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -75,7 +87,29 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     progress = not args.no_progress
 
-    def train(train_rows: Any, val_rows: Any, out_dir: Path) -> Any:
+    mode = args.mode or settings.nightly_mode
+    policy = policy_from(settings)
+
+    def load_runtime(artifact: Path) -> Any:
+        return load_model(settings.model_copy(update={"head_dir": artifact})).runtime
+
+    def train(train_rows: Any, val_rows: Any, out_dir: Path, *, current: Path) -> Any:
+        if mode == "head":
+            from model.loading import adapter_digest
+            from training.head_refit import refit_head
+
+            return refit_head(
+                load_runtime(current),
+                current,
+                train_rows=train_rows,
+                val_rows=val_rows,
+                out_dir=out_dir,
+                var_dir=settings.var_dir,
+                policy=policy,
+                config=config.head_refit,
+                seed=config.seed,
+                feature_tag=adapter_digest(settings.adapter_dir) if settings.adapter_dir else "",
+            )
         from training.trainer import train as run_trainer
 
         return run_trainer(
@@ -93,9 +127,9 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
     )
     deps = NightlyDeps(
         sessions=make_session_factory(engine),
-        policy=policy_from(settings),
+        policy=policy,
         train=train,
-        load_runtime=lambda artifact: load_model(settings.model_copy(update={"head_dir": artifact})).runtime,
+        load_runtime=load_runtime,
         served_artifact=settings.head_dir or default_head_dir(),
         mask=masker(settings),
         # text logs already show each step; with JSON logs (for shippers) people get plain lines on stdout

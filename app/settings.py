@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     nightly_train_config: Path = Field(
         Path("configs/train.yaml"), description="Trainer config (YAML) used by `so8t nightly`"
     )
+    nightly_mode: Literal["head", "joint"] = Field(
+        "head",
+        description="What `so8t nightly` retrains: head = the safety head on the served model's features "
+        "(adapter and gate kept); joint = LoRA, gate and head together (the composite loss)",
+    )
     model_reload_interval_seconds: int = Field(
         30, ge=0, description="How often the server checks the registry for a newly promoted model; 0 = never"
     )

@@ -7,7 +7,7 @@ services, on a scratch SQLite database. Then ``so8t nightly --json`` runs as the
 wall time of the whole run and of each step (dataset, train, evaluate) is printed and written as JSON.
 
     .venv/bin/python bench/nightly_bench.py --cases 500 --data ../shared/benchdata/dev.jsonl \
-        --out var/bench/nightly.json [--set max_steps=10] [--seed-set]
+        --out var/bench/nightly.json [--mode head|joint] [--set max_steps=10] [--seed-set]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -91,12 +92,27 @@ def simulate_reviews(url: str, rows: list[SafetyRow]) -> None:
     engine.dispose()
 
 
+TRAIN_FACTS = (
+    "placement",
+    "examples_per_second",
+    "feature_seconds",
+    "features_computed",
+    "features_total",
+    "train_seconds",
+)
+
+
+def train_metrics(summary: dict[str, Any]) -> dict[str, Any]:
+    return dict((summary.get("train") or {}).get("metrics") or {})
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=500)
     p.add_argument("--data", type=Path, action="append", required=True, help="JSONL with labels (repeatable)")
     p.add_argument("--seed-set", action="store_true", help="also train on the enterprise seed set")
     p.add_argument("--set", action="append", default=[], help="trainer config override (repeatable)")
+    p.add_argument("--mode", choices=("head", "joint"), help="so8t nightly --mode (default: its setting)")
     p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "nightly.json")
     args = p.parse_args()
     rows = sample([r for path in args.data for r in read_rows(path)], args.cases, seed=0)
@@ -106,7 +122,8 @@ def main() -> int:
         reviews_s = time.perf_counter() - started
         os.environ.update({"SO8T_DATABASE_URL": url, "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower()})
         started = time.perf_counter()
-        argv = ["nightly", "--json", "--force", *[x for s in args.set for x in ("--set", s)]]
+        mode = ["--mode", args.mode] if args.mode else []
+        argv = ["nightly", "--json", "--force", *mode, *[x for s in args.set for x in ("--set", s)]]
         code = so8t(argv)
         total_s = time.perf_counter() - started
         engine = make_engine(url)
@@ -119,6 +136,7 @@ def main() -> int:
         "cases": len(rows),
         "labels": {k: sum(r.label == k for r in rows) for k in ("ALLOW", "REFUSE", "ESCALATE")},
         "seed_set": args.seed_set,
+        "mode": args.mode,
         "overrides": args.set,
         "exit_code": code,
         "simulate_reviews_s": round(reviews_s, 1),
@@ -126,7 +144,7 @@ def main() -> int:
         "steps_s": summary.get("timings_s"),
         "dataset": summary.get("dataset"),
         "train": {k: v for k, v in (summary.get("train") or {}).items() if k != "metrics"},
-        "examples_per_second": ((summary.get("train") or {}).get("metrics") or {}).get("examples_per_second"),
+        "train_metrics": {k: v for k, v in train_metrics(summary).items() if k in TRAIN_FACTS},
         "gate": summary.get("gate"),
         "evaluation": summary.get("evaluation"),
         "report": report,

@@ -99,9 +99,11 @@ def main() -> int:
         type=Path,
         action="append",
         default=[],
-        help="rehearsal data added to the nightly snapshot (SO8T_NIGHTLY_DATA_PATHS; repeatable). Its "
-        "sources must not be in --data: the evaluation sets come from --data only",
+        help="rehearsal data added to the nightly snapshot (SO8T_NIGHTLY_DATA_PATHS; repeatable). Rows of "
+        "the pool (corrected, unseen, confirmed, control) are removed from it first, so no evaluation row "
+        "is trained on; other rows of the pool's sources may stay, as in the served model's own training",
     )
+    p.add_argument("--mode", choices=("head", "joint"), help="so8t nightly --mode (default: its setting)")
     p.add_argument("--replay-cap", type=int, help="at most N rows per (source, label) of each --replay file")
     p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "nightly-corrections.json")
     args = p.parse_args()
@@ -109,9 +111,6 @@ def main() -> int:
     policy = load_policy()
     settings = Settings()
     rows = [r for path in args.data for r in read_rows(path) if trainable(r.source)]
-    overlap = {r.source for path in args.replay for r in read_rows(path)} & {r.source for r in rows}
-    if overlap:
-        p.error(f"--replay shares sources with --data ({', '.join(sorted(overlap))}): the sets would leak")
     pool = sample_per_group(list({r.text_hash(): r for r in rows}.values()), cap=args.per_group, seed=0)
     started = time.perf_counter()
     current = load_model(settings)
@@ -125,22 +124,28 @@ def main() -> int:
     with scratch_database("sqlite", prefix="so8t-corrections") as url, tempfile.TemporaryDirectory() as tmp:
         reviewed = parts["corrected"] + parts["confirmed"]
         simulate_reviews(url, reviewed)
-        heldout = Path(tmp) / "control.jsonl"
-        heldout.write_text(
-            "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in parts["control"]), "utf-8"
-        )
+        heldout = write_rows(Path(tmp) / "control.jsonl", parts["control"])
+        pooled = {r.text_hash() for r in pool}
+        replay = [
+            write_rows(
+                Path(tmp) / f"replay-{i}-{path.name}",
+                [r for r in read_rows(path) if trainable(r.source) and r.text_hash() not in pooled],
+            )
+            for i, path in enumerate(args.replay)
+        ]
         os.environ.update(
             {
                 "SO8T_DATABASE_URL": url,
                 "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower(),
                 "SO8T_PROMOTION_HELDOUT_PATH": str(heldout),
-                "SO8T_NIGHTLY_DATA_PATHS": json.dumps([str(path) for path in args.replay]),
+                "SO8T_NIGHTLY_DATA_PATHS": json.dumps([str(path) for path in replay]),
             }
         )
         if args.replay_cap is not None:
             os.environ["SO8T_NIGHTLY_SAMPLE_CAP"] = str(args.replay_cap)
         started = time.perf_counter()
-        code = so8t(["nightly", "--json", "--force", *[x for s in args.set for x in ("--set", s)]])
+        mode = ["--mode", args.mode] if args.mode else []
+        code = so8t(["nightly", "--json", "--force", *mode, *[x for s in args.set for x in ("--set", s)]])
         nightly_s = time.perf_counter() - started
         engine = make_engine(url)
         with make_session_factory(engine)() as s:
@@ -171,6 +176,7 @@ def main() -> int:
         "sets_by_label": {k: _by_label(v) for k, v in parts.items()},
         "overrides": args.set,
         "seed_set": args.seed_set,
+        "mode": args.mode or settings.nightly_mode,
         "replay": {"files": [str(path) for path in args.replay], "cap": args.replay_cap},
         "dataset": summary.get("dataset"),
         "nightly_exit_code": code,
@@ -187,6 +193,11 @@ def main() -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
+
+
+def write_rows(path: Path, rows: list[SafetyRow]) -> Path:
+    path.write_text("".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
 
 
 def replace_head(settings: Settings, artifact: str) -> Settings:

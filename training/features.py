@@ -47,6 +47,11 @@ def pooled_states(
     return {layer: pool_last_token(states[layer], batch["attention_mask"]).float().cpu() for layer in layers}
 
 
+def cached_rows(cache_file: Path) -> set[str]:
+    """Text hashes of the rows a cache file already holds (empty when there is no file)."""
+    return set(torch.load(cache_file)["rows"]) if cache_file.is_file() else set()
+
+
 def extract(
     lm: Any,
     tokenizer: Any,

@@ -53,7 +53,13 @@ class TrainOutput(Protocol):  # what training.trainer.TrainResult (a frozen data
     def quantised(self) -> bool: ...
 
 
-Train = Callable[[Sequence[SafetyRow], Sequence[SafetyRow], Path], TrainOutput]
+class Train(Protocol):
+    """Trains a candidate on the snapshot's train rows (validating on ``val_rows``) into ``out_dir``;
+    ``current`` is the artifact in service, which a head-only refit builds on."""
+
+    def __call__(
+        self, train_rows: Sequence[SafetyRow], val_rows: Sequence[SafetyRow], out_dir: Path, *, current: Path
+    ) -> TrainOutput: ...
 
 
 @dataclass(frozen=True)
@@ -184,9 +190,14 @@ def _steps(
             )
         return NightlyResult(run_id, "skipped", "skipped", None, report, summary)
 
+    with deps.sessions.begin() as s:
+        baseline = ensure_baseline(
+            session=s, artifact_dir=deps.served_artifact, now=deps.clock(), actor=deps.actor
+        )
+        current_version, current_path = baseline.version, Path(baseline.artifact_path)
     say(f"[2/5] training on {len(built.rows('train'))} rows (validation {len(built.rows('val'))})")
     started = time.perf_counter()
-    trained = deps.train(built.rows("train"), built.rows("val"), folder / "train")
+    trained = deps.train(built.rows("train"), built.rows("val"), folder / "train", current=current_path)
     timings["train"] = round(time.perf_counter() - started, 2)
     summary["train"] = {
         "metrics": trained.metrics,
@@ -202,10 +213,6 @@ def _steps(
     if not kept.exists():
         shutil.copytree(trained.artifact_dir, kept)
     with deps.sessions.begin() as s:
-        baseline = ensure_baseline(
-            session=s, artifact_dir=deps.served_artifact, now=deps.clock(), actor=deps.actor
-        )
-        current_version, current_path = baseline.version, Path(baseline.artifact_path)
         candidate = register(
             session=s,
             artifact_dir=kept,

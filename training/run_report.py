@@ -88,6 +88,9 @@ def _facts(summary: dict[str, Any], error: str | None) -> list[tuple[str, str]]:
                 f"{', stopped early' if train.get('stopped_early') else ''}",
             )
         )
+        placement = (train.get("metrics") or {}).get("placement")
+        if placement:
+            facts.append(("method", str(placement)))  # joint LoRA training or a head refit, and where
     timings = summary.get("timings_s") or {}
     if timings:
         facts.append(("time (s)", ", ".join(f"{k} {v}" for k, v in timings.items())))

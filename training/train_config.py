@@ -83,6 +83,17 @@ class LossSettings:
 
 
 @dataclass(frozen=True, config=_STRICT)
+class HeadRefitSettings:
+    """``so8t nightly --mode head``: only the safety head is retrained, on the served model's features."""
+
+    epochs: Positive = 30
+    lr: Annotated[float, Field(gt=0.0)] = 3e-4  # below a fresh head's 1e-3: it starts from the served head
+    review_weight: Annotated[float, Field(gt=0.0)] = 4.0  # a reviewed case weighs N times its balanced share
+    warm_start: bool = True
+    batch_size: Positive = 16  # prompts per forward pass while extracting features
+
+
+@dataclass(frozen=True, config=_STRICT)
 class TrainConfig:
     base_model: str = "default"  # "default" (var/models), a local folder or a hub id
     var_dir: str = "var"
@@ -113,6 +124,7 @@ class TrainConfig:
     keep_last: Positive = 3
     seed: int = 0
     loss: LossSettings = LossSettings()
+    head_refit: HeadRefitSettings = HeadRefitSettings()
 
     @property
     def autosave_interval_s(self) -> float:

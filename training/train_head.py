@@ -55,29 +55,42 @@ def train_head(
     x_val: torch.Tensor,
     val_rows: Sequence[SafetyRow],
     policy: PolicyConfig,
+    init: SafetyHead | None = None,
+    weights: torch.Tensor | None = None,
+    history: list[dict[str, float]] | None = None,
 ) -> tuple[SafetyHead, float]:
-    """Train on (x, rows); keep the epoch with the best validation safety score. Returns (head, score)."""
+    """Train on (x, rows); keep the epoch with the best validation safety score. Returns (head, score).
+
+    ``init`` warm-starts from a head's weights (same sizes; its temperature is reset to 1 and refitted by
+    the caller), ``weights`` replaces :func:`row_weights`, and ``history`` (if given) receives one entry
+    per epoch: ``step`` (the epoch), ``total`` (mean weighted loss), ``val_safety_score``."""
     torch.manual_seed(config.seed)
     head = SafetyHead(
         SafetyHeadConfig(
             hidden_size=x.shape[1], layer=layer, mlp_size=config.mlp_size, dropout=config.dropout
         )
     )
+    if init is not None:
+        head.load_state_dict(init.state_dict())
     y = torch.tensor([r.label_index for r in rows])
-    w = row_weights(rows)
+    w = row_weights(rows) if weights is None else weights
     opt = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
     gen = torch.Generator().manual_seed(config.seed)
     best_state, best_score = None, -math.inf
-    for _ in range(config.epochs):
+    for epoch in range(config.epochs):
         head.train()
+        losses = []
         for idx in torch.randperm(len(rows), generator=gen).split(config.batch_size):
             loss = (nn.functional.cross_entropy(head(x[idx]), y[idx], reduction="none") * w[idx]).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
+            losses.append(float(loss.detach()))
         sched.step()
         score = evaluate(head.eval(), x_val, val_rows, policy)["overall"]["safety_score"]
+        if history is not None:
+            history.append({"step": epoch + 1, "total": sum(losses) / len(losses), "val_safety_score": score})
         if score > best_score:
             best_score, best_state = score, {k: v.clone() for k, v in head.state_dict().items()}
     assert best_state is not None

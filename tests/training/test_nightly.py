@@ -18,6 +18,7 @@ from app.cli import main
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
 from db.registry import DatasetLineage, ModelVersion, NightlyRun
+from model.artifacts import read_verified
 from review.audit import verify_chain
 from tests.training.reviewed_cases import Spec, review
 from training.lineage import lineage_of
@@ -132,13 +133,13 @@ def test_nightly_end_to_end(
             now=NOW,
         )
 
-    # run 1: a permissive gate -> the candidate is promoted
-    code, result = nightly(monkeypatch, capsys, PERMISSIVE)
+    # run 1: the joint trainer (LoRA + gate + head), a permissive gate -> the candidate is promoted
+    code, result = nightly(monkeypatch, capsys, PERMISSIVE, "--mode", "joint")
     assert code == 0 and result["status"] == "succeeded" and result["decision"] == "promoted", result
     first = str(result["candidate_version"])
     report = Path(str(result["report"]))
     page = report.read_text(encoding="utf-8")
-    assert "<svg" in page and "safety_score" in page and "Gate" in page
+    assert "<svg" in page and "safety_score" in page and "Gate" in page and "full-precision LoRA" in page
     assert "| set | model |" in (report.parent / "report.md").read_text(encoding="utf-8")
     with env() as s:
         assert current_version(session=s).version == first  # type: ignore[union-attr]
@@ -154,7 +155,8 @@ def test_nightly_end_to_end(
         )
         assert run.finished_at is not None and run.report_path == str(report)
 
-    # run 2: new reviews, a strict gate -> the candidate is rejected and the promoted model stays
+    # run 2: new reviews, the default head mode (a head refit on the promoted model's features), a strict
+    # gate -> the candidate is rejected and the promoted model stays
     with env.begin() as s:
         review(
             s,
@@ -163,12 +165,20 @@ def test_nightly_end_to_end(
         )
     code, result = nightly(monkeypatch, capsys, STRICT)
     assert code == 0 and result["decision"] == "kept", result
+    assert "head refit on the current model" in Path(str(result["report"])).read_text(encoding="utf-8")
     gate = result["gate"]
     assert isinstance(gate, dict) and gate["passed"] is False and gate["reasons"]
     with env() as s:
         assert current_version(session=s).version == first  # type: ignore[union-attr]
         second = s.scalar(select(ModelVersion).where(ModelVersion.version == result["candidate_version"]))
         assert second is not None and second.status == "rejected" and "gate failed" in (second.reason or "")
+        promoted = s.scalar(select(ModelVersion).where(ModelVersion.version == first))
+        assert promoted is not None
+        kept, refit = read_verified(Path(promoted.artifact_path)), read_verified(Path(second.artifact_path))
+        shaping = [k for k in kept["files"] if k.startswith(("adapter/", "gate/"))]
+        assert shaping and all(refit["files"][k] == kept["files"][k] for k in shaping)  # LoRA, gate kept
+        assert refit["files"]["safety_head.safetensors"] != kept["files"]["safety_head.safetensors"]
+        assert refit["refit_from"] == kept["content_sha256"]
         assert s.scalar(select(func.count(func.distinct(DatasetLineage.snapshot_id)))) == 2
 
     # run 3: nothing new -> skipped, no training
@@ -176,7 +186,7 @@ def test_nightly_end_to_end(
     assert code == 0 and (result["status"], result["decision"]) == ("skipped", "skipped")
 
     # run 4: the trainer fails -> exit 1, the run is recorded as failed with the error
-    code, _ = nightly(monkeypatch, capsys, STRICT, "--force", "--set", "gate.layer=50")
+    code, _ = nightly(monkeypatch, capsys, STRICT, "--force", "--mode", "joint", "--set", "gate.layer=50")
     assert code == 1
     with env() as s:
         runs = list(s.scalars(select(NightlyRun).order_by(NightlyRun.id)))
