@@ -98,7 +98,9 @@ TRAIN_FACTS = (
     "feature_seconds",
     "features_computed",
     "features_total",
+    "feature_rows_per_second",
     "train_seconds",
+    "head_examples_per_second",
 )
 
 

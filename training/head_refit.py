@@ -10,7 +10,8 @@ the head reads are exactly those the current model serves, and only the head is 
    base, the adapter and gate files and the dtype, so the next night only computes rows it has not seen;
 2. the head warm-started from the current one and trained with source-balanced weights
    (:func:`training.train_head.row_weights`), reviewed cases weighted ``review_weight`` times more,
-   keeping the epoch with the best validation safety score;
+   plus the trainer's extra penalty on p(ALLOW) of REFUSE rows (``refuse_allow``), keeping the epoch
+   with the best validation safety score;
 3. the softmax temperature refitted on the validation rows, the artifact written (the current artifact's
    other files copied unchanged, the new head, ``metrics.json``, a fresh manifest).
 """
@@ -126,6 +127,7 @@ def refit_head(
         init=current if config.warm_start else None,
         weights=review_weights(train_rows, config.review_weight),
         history=history,
+        refuse_allow=config.refuse_allow,
     )
     train_s = time.perf_counter() - started
     head.config = replace(head.config, temperature=fit_temperature(head, x_val, val_rows))
@@ -135,7 +137,9 @@ def refit_head(
     best = max(history, key=lambda h: h["val_safety_score"])
     metrics = {
         "mode": "head",
-        "examples_per_second": round(len(train_rows) * len(history) / max(train_s, 1e-9), 1),
+        # head epochs over cached features: not comparable with the joint trainer's examples_per_second
+        "head_examples_per_second": round(len(train_rows) * len(history) / max(train_s, 1e-9), 1),
+        "feature_rows_per_second": round(computed / extract_s, 2) if computed else None,
         "feature_cache": str(cache),
         "feature_seconds": round(extract_s, 1),
         "features_computed": computed,  # rows not in the cache before this run

@@ -89,6 +89,7 @@ class HeadRefitSettings:
     epochs: Positive = 30
     lr: Annotated[float, Field(gt=0.0)] = 3e-4  # below a fresh head's 1e-3: it starts from the served head
     review_weight: Annotated[float, Field(gt=0.0)] = 4.0  # a reviewed case weighs N times its balanced share
+    refuse_allow: NonNegative = 1.0  # extra -log(1 - p(ALLOW)) on REFUSE rows, as loss.refuse_allow
     warm_start: bool = True
     batch_size: Positive = 16  # prompts per forward pass while extracting features
 

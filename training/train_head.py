@@ -21,6 +21,7 @@ from model.head import SafetyHead, SafetyHeadConfig
 from model.labels import LABELS
 from model.policy import PolicyConfig
 from training.data import SafetyRow
+from training.losses import refuse_allow_penalty
 from training.metrics import decision_report
 
 
@@ -58,12 +59,15 @@ def train_head(
     init: SafetyHead | None = None,
     weights: torch.Tensor | None = None,
     history: list[dict[str, float]] | None = None,
+    refuse_allow: float = 0.0,
 ) -> tuple[SafetyHead, float]:
     """Train on (x, rows); keep the epoch with the best validation safety score. Returns (head, score).
 
     ``init`` warm-starts from a head's weights (same sizes; its temperature is reset to 1 and refitted by
     the caller), ``weights`` replaces :func:`row_weights`, and ``history`` (if given) receives one entry
-    per epoch: ``step`` (the epoch), ``total`` (mean weighted loss), ``val_safety_score``."""
+    per epoch: ``step`` (the epoch), ``total`` (mean weighted loss), ``val_safety_score``.
+    ``refuse_allow`` adds the trainer's extra penalty on p(ALLOW) of REFUSE rows
+    (:func:`training.losses.refuse_allow_penalty`) with that weight."""
     torch.manual_seed(config.seed)
     head = SafetyHead(
         SafetyHeadConfig(
@@ -82,7 +86,10 @@ def train_head(
         head.train()
         losses = []
         for idx in torch.randperm(len(rows), generator=gen).split(config.batch_size):
-            loss = (nn.functional.cross_entropy(head(x[idx]), y[idx], reduction="none") * w[idx]).mean()
+            logits = head(x[idx])
+            loss = (nn.functional.cross_entropy(logits, y[idx], reduction="none") * w[idx]).mean()
+            if refuse_allow:
+                loss = loss + refuse_allow * refuse_allow_penalty(logits, y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

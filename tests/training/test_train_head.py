@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
 from app.cli import main
 from model.head import load_head
+from model.labels import LABEL_INDEX
+from model.policy import load_policy
 from training.data import DataError, SafetyRow, read_rows, split_of
 from training.metrics import confusion, ece, summarise
-from training.train_head import row_weights
+from training.train_head import HeadTrainConfig, row_weights, train_head
 
 SEED = Path(__file__).resolve().parents[2] / "training" / "seed" / "enterprise_seed.jsonl"
 
@@ -135,3 +139,51 @@ def test_project_data_adds_the_projects_own_sets_whole() -> None:
     assert _whole_files(args) == [Path("dev.jsonl"), *(p for p in PROJECT_FILES if p != SEED_SET)]
     assert all(p.is_file() for p in PROJECT_FILES)
     assert _whole_files(argparse.Namespace(data=[], project_data=False)) == []
+
+
+def overlapping_rows(n: int, seed: int) -> tuple[torch.Tensor, list[SafetyRow]]:
+    """ALLOW and REFUSE features drawn from two overlapping clouds: no head separates them fully."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.cat([torch.randn(n, 16, generator=gen) + 0.5, torch.randn(n, 16, generator=gen) - 0.5])
+    rows = [SafetyRow(id=f"a{i}", prompt=f"a{i}", label="ALLOW", lang="en", source="s") for i in range(n)]
+    rows += [SafetyRow(id=f"r{i}", prompt=f"r{i}", label="REFUSE", lang="en", source="s") for i in range(n)]
+    return x, rows
+
+
+def test_refuse_allow_penalty_lowers_p_allow_of_harmful_rows_and_history_is_kept() -> None:
+    x, rows = overlapping_rows(60, seed=0)
+    x_val, val_rows = overlapping_rows(20, seed=1)
+    config = HeadTrainConfig(epochs=40, lr=1e-2, batch_size=32, mlp_size=16, dropout=0.0)
+    refuse = torch.tensor([r.label == "REFUSE" for r in val_rows])
+    p_allow = {}
+    for weight in (0.0, 3.0):
+        history: list[dict[str, float]] = []
+        head, score = train_head(
+            x,
+            rows,
+            -1,
+            config,
+            x_val=x_val,
+            val_rows=val_rows,
+            policy=load_policy(),
+            history=history,
+            refuse_allow=weight,
+        )
+        assert [h["step"] for h in history] == list(range(1, 41))
+        assert score == max(h["val_safety_score"] for h in history)
+        with torch.no_grad():
+            p_allow[weight] = float(head.probs(x_val)[refuse, LABEL_INDEX["ALLOW"]].mean())
+    assert p_allow[3.0] < p_allow[0.0] - 0.02, p_allow
+
+
+def test_warm_start_begins_from_the_given_head() -> None:
+    x, rows = overlapping_rows(30, seed=2)
+    config = HeadTrainConfig(epochs=1, mlp_size=16, dropout=0.0, lr=1e-12)  # a step that moves nothing
+    first, _ = train_head(x, rows, -1, config, x_val=x, val_rows=rows, policy=load_policy())
+    with torch.no_grad():
+        first.out.bias.add_(1.0)  # make it unlike any fresh head
+    again, _ = train_head(
+        x, rows, -1, replace(config, seed=7), x_val=x, val_rows=rows, policy=load_policy(), init=first
+    )
+    for name, value in first.state_dict().items():
+        assert torch.allclose(again.state_dict()[name], value, atol=1e-6), name
