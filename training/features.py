@@ -26,25 +26,51 @@ class FeatureCacheError(ValueError):
     """A feature cache file holds other layers than the ones asked for."""
 
 
-def cache_file(var_dir: Path, base_name: str, layers: Sequence[int]) -> Path:
-    """``VAR/features/<base>-L<layers>.pt``: one cache per base model and layer set, so runs that keep
-    different layers never overwrite each other's cache."""
-    return var_dir / "features" / f"{base_name}-L{'-'.join(str(v) for v in sorted(layers))}.pt"
+def cache_file(var_dir: Path, base_name: str, layers: Sequence[int], pooling: str = "last") -> Path:
+    """``VAR/features/<base>-L<layers>[-mean].pt``: one cache per base model, layer set and pooling, so
+    runs that keep different layers never overwrite each other's cache."""
+    suffix = "" if pooling == "last" else f"-{pooling}"
+    return var_dir / "features" / f"{base_name}-L{'-'.join(str(v) for v in sorted(layers))}{suffix}.pt"
 
 
 def truncate(text: str, limit: int = MAX_PROMPT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit]
 
 
+POOLINGS = ("last", "mean")
+
+
+def shared_prefix_tokens(tokenizer: Any) -> int:
+    """How many leading tokens every rendered prompt shares (chat template and system prompt): their
+    hidden states are the same for every request (the model is causal), so a mean leaves them out."""
+    a, b = (encode_prompts(tokenizer, [("", text)])["input_ids"][0].tolist() for text in ("a", "b"))
+    return next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+
+
+def pool_mean_after(hidden: torch.Tensor, attention_mask: torch.Tensor, skip: int) -> torch.Tensor:
+    """Mean of each row's states after its first ``skip`` real tokens (left padding)."""
+    real = attention_mask.bool()
+    rank = real.long().cumsum(dim=1)  # 1 at a row's first real token
+    keep = (real & (rank > skip)).unsqueeze(-1).to(hidden.dtype)
+    return (hidden * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1)
+
+
 @torch.inference_mode()
 def pooled_states(
-    lm: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], layers: Sequence[int]
+    lm: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], layers: Sequence[int], pooling: str = "last"
 ) -> dict[int, torch.Tensor]:
-    """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward."""
+    """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward.
+
+    ``last``: the last prompt token's state (what the runtime serves); ``mean``: the mean over the tokens
+    after the shared template prefix (an experiment for ``so8t eval --loso --pooling mean``)."""
     batch = encode_prompts(tokenizer, list(pairs))
     batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
     states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
-    return {layer: pool_last_token(states[layer], batch["attention_mask"]).float().cpu() for layer in layers}
+    mask = batch["attention_mask"]
+    if pooling == "mean":
+        skip = shared_prefix_tokens(tokenizer)
+        return {layer: pool_mean_after(states[layer].float(), mask, skip).cpu() for layer in layers}
+    return {layer: pool_last_token(states[layer], mask).float().cpu() for layer in layers}
 
 
 def cached_rows(cache_file: Path) -> set[str]:
@@ -60,6 +86,7 @@ def extract(
     layers: Sequence[int],
     cache_file: Path,
     batch_size: int = 16,
+    pooling: str = "last",
 ) -> dict[int, torch.Tensor]:
     """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``."""
     cache: dict[str, Any] = (
@@ -74,7 +101,8 @@ def extract(
     with tqdm(total=len(todo), desc="hidden states", unit="row") as bar:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
-            states = pooled_states(lm, tokenizer, [(r.context, truncate(r.prompt)) for r in chunk], layers)
+            pairs = [(r.context, truncate(r.prompt)) for r in chunk]
+            states = pooled_states(lm, tokenizer, pairs, layers, pooling)
             for i, row in enumerate(chunk):
                 cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
             bar.update(len(chunk))

@@ -16,7 +16,7 @@ from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.baselines import minilm_embeddings
 from training.data import SafetyRow
-from training.features import cache_file, extract
+from training.features import POOLINGS, cache_file, extract
 from training.licences import EVAL_ONLY_SOURCES, licence_of
 from training.loso import (
     FitPredict,
@@ -89,6 +89,13 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         "to 0.95) at which at most SHARE of its validation rows' benign requests are refused; below it a "
         f"probable-harm request is ESCALATEd (default {DEFAULT_MAX_BENIGN_REFUSED}; 1 keeps 0.50)",
     )
+    g.add_argument(
+        "--pooling",
+        choices=POOLINGS,
+        default="last",
+        help="which hidden state the head reads: last = the last prompt token (what the runtime serves); "
+        "mean = the mean over the request's tokens (an experiment: not servable, no --save-head)",
+    )
     g.add_argument("--plot", type=Path, help="bar chart PNG (default: next to --out)")
     g.add_argument(
         "--save-head",
@@ -100,6 +107,9 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
+    if args.save_head is not None and args.pooling != "last":
+        print("error: the runtime serves last-token heads only; --save-head needs --pooling last")
+        return 2
     if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
         print(f"error: {args.save_head} is not empty; --save-head writes a new artefact folder only")
         return 2
@@ -131,14 +141,22 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     if head_layers:
         try:
             feats, resolved, lm_info = _features(
-                rows, base, args.features_cache, var_dir, args.feature_layers, head_layers, args.batch_size
+                rows,
+                base,
+                args.features_cache,
+                var_dir,
+                args.feature_layers,
+                head_layers,
+                args.batch_size,
+                args.pooling,
             )
         except LosoError as exc:
             print(f"error: {exc}")
             return 2
         for layer, given in resolved.items():
-            collector = fold_policies[f"so8t-L{given}"] = FoldPolicies(policy)
-            methods[f"so8t-L{given}"] = head_method(feats[layer], rows, layer, policy, config, collector)
+            name = f"so8t-L{given}" + ("" if args.pooling == "last" else f"-{args.pooling}")
+            collector = fold_policies[name] = FoldPolicies(policy)
+            methods[name] = head_method(feats[layer], rows, layer, policy, config, collector)
     if "keyword" in baselines:
         methods["keyword"] = keyword_method(rows, policy)
     if "embed-lr" in baselines:
@@ -194,6 +212,7 @@ def _features(
     feature_layers: str,
     head_layers: list[int],
     batch_size: int,
+    pooling: str = "last",
 ) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
     """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
     the base model's name, tokenizer hash and layer count)."""
@@ -204,10 +223,12 @@ def _features(
     missing = [v for v in head_layers if index[v] not in layers]
     if missing:
         raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
-    cache = cache or cache_file(var_dir, describe_base(base), layers)
+    cache = cache or cache_file(var_dir, describe_base(base), layers, pooling)
     if cache.is_file() and list(torch.load(cache)["layers"]) != layers:
         raise LosoError(f"{cache} holds other layers; pass the same --feature-layers or another cache")
-    feats = extract(lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size)
+    feats = extract(
+        lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size, pooling=pooling
+    )
     info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
     return feats, {index[v]: v for v in head_layers}, info
 
@@ -234,6 +255,7 @@ def _protocol(
         "eval_only_sources": sorted(config.eval_only),
         "category_folds": sorted(config.category_folds),
         "head_epochs": config.head.epochs,
+        "pooling": args.pooling,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}
             for f in folds

@@ -13,7 +13,9 @@ from model.artifacts import read_verified
 from model.head import load_head
 from model.labels import LABELS, Decision
 from model.policy import load_policy
+from model.prompt import encode_prompts
 from training.data import SafetyRow, sample_per_group
+from training.features import pool_mean_after, shared_prefix_tokens
 from training.loso import (
     Fold,
     LosoConfig,
@@ -206,3 +208,24 @@ def test_eval_loso_command_on_the_tiny_model(
     assert main([*other, "--features-cache", str(cache)]) == 2 and "other layers" in capsys.readouterr().out
     assert main(other) == 0  # by default each layer set has its own cache file
     assert len(list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))) == 2
+    # mean pooling: its own cache and method name, and no servable artefact
+    mean = [*other, "--pooling", "mean", "--out", str(tmp_path / "mean.json")]
+    assert main([*mean, "--save-head", str(tmp_path / "mean_head")]) == 2
+    assert "last-token heads only" in capsys.readouterr().out
+    assert main(mean) == 0
+    mean_report = json.loads((tmp_path / "mean.json").read_text(encoding="utf-8"))
+    assert set(mean_report["methods"]) == {"so8t-L-1-mean"} and mean_report["protocol"]["pooling"] == "mean"
+    assert (tmp_path / "var" / "features" / "tiny-qwen2-L2-mean.pt").is_file()
+
+
+def test_mean_pooling_skips_the_shared_prefix_and_the_padding(tiny_model_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    skip = shared_prefix_tokens(tokenizer)
+    one = encode_prompts(tokenizer, [("", "a")])["input_ids"][0].tolist()
+    assert 0 < skip < len(one)  # the template's head, not the request
+    hidden = torch.arange(2 * 5, dtype=torch.float32).reshape(2, 5, 1)  # (batch, seq, 1): value = position
+    mask = torch.tensor([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]])  # row 0 is left-padded by 2
+    pooled = pool_mean_after(hidden, mask, skip=1)
+    assert pooled[:, 0].tolist() == [3.5, 7.5]  # row 0: positions 3, 4; row 1: values 6..9
