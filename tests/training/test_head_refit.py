@@ -16,7 +16,7 @@ from model.gate import GateConfig, SO8Gate
 from model.policy import decide, load_policy
 from model.runtime import DualHeadRuntime
 from training.data import SafetyRow
-from training.head_refit import features_key, refit_head, review_weights
+from training.head_refit import HeadRefitResult, features_key, refit_head, review_weights
 from training.reviewed import REVIEWED_SOURCE
 from training.train_config import HeadRefitSettings
 
@@ -97,16 +97,20 @@ def test_refit_learns_corrections_and_keeps_the_served_gate(
     assert set(decisions(served, reviewed)) == {"ALLOW"}  # the served model gets every correction wrong
 
     config = HeadRefitSettings(epochs=40, lr=1e-2, review_weight=4.0)
-    result = refit_head(
-        served,
-        current,
-        train_rows=train,
-        val_rows=val,
-        out_dir=tmp_path / "run",
-        var_dir=tmp_path / "var",
-        policy=load_policy(),
-        config=config,
-    )
+
+    def night(out: str) -> HeadRefitResult:
+        return refit_head(
+            served,
+            current,
+            train_rows=train,
+            val_rows=val,
+            out_dir=tmp_path / out,
+            var_dir=tmp_path / "var",
+            policy=load_policy(),
+            config=config,
+        )
+
+    result = night("run")
 
     manifest = read_verified(result.artifact_dir)  # every file hashed and present
     before = read_verified(current)
@@ -133,16 +137,7 @@ def test_refit_learns_corrections_and_keeps_the_served_gate(
     assert {r.text_hash() for r in train + val} <= set(cached)
     assert result.metrics["features_computed"] == result.metrics["features_total"] == len(train + val)
 
-    again = refit_head(  # the next night: the same rows come from the cache
-        served,
-        current,
-        train_rows=train,
-        val_rows=val,
-        out_dir=tmp_path / "run2",
-        var_dir=tmp_path / "var",
-        policy=load_policy(),
-        config=config,
-    )
+    again = night("run2")  # the next night: the same rows come from the cache
     assert again.metrics["features_computed"] == 0
     again_files = read_verified(again.artifact_dir)["files"]
     for name in ("safety_head.safetensors", "safety_head.json"):  # deterministic: same seed, same rows
