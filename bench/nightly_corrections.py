@@ -14,14 +14,16 @@
    (or missed harm) rise on the rows that were right before?
 
     .venv/bin/python bench/nightly_corrections.py --data ../shared/benchdata/dev.jsonl \
-        --data training/data_sets/hard_benign.jsonl --per-group 40 --set epochs=2 \
-        --replay training/seed/enterprise_seed.jsonl --replay training/data_sets/en_office.jsonl \
+        --data training/data_sets/hard_benign.jsonl --per-group 40 --mode head --seed-set \
+        --replay ../shared/benchdata/dev.jsonl --replay ../shared/benchdata/extra.jsonl \
+        --replay training/data_sets/hard_benign.jsonl --replay training/data_sets/en_office.jsonl \
         --replay training/data_sets/ja_office.jsonl --replay training/data_sets/ja_harmful.jsonl \
-        --replay-cap 20 --out var/bench/nightly-corrections.json
+        --replay-cap 200 --out var/bench/nightly-corrections.json
 
-``--replay`` adds rehearsal rows (sources outside the pool) to what the reviewers corrected, as a
-production nightly does with ``SO8T_NIGHTLY_DATA_PATHS``: trained on the corrections alone, the model
-drifts towards them and forgets what it got right (docs/TRAINING.md has both runs).
+``--replay`` adds rehearsal rows to what the reviewers corrected, as a production nightly does with
+``SO8T_NIGHTLY_DATA_PATHS`` (the pool's own rows are removed from them first): trained on the corrections
+alone, the model drifts towards them and forgets what it got right. ``--mode`` picks the nightly's
+training step (head refit or joint LoRA training); docs/TRAINING.md has every run.
 """
 
 from __future__ import annotations
