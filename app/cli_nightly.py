@@ -109,6 +109,7 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
                 config=config.head_refit,
                 seed=config.seed,
                 feature_tag=adapter_digest(settings.adapter_dir) if settings.adapter_dir else "",
+                progress=progress,
             )
         from training.trainer import train as run_trainer
 

@@ -87,6 +87,7 @@ def extract(
     cache_file: Path,
     batch_size: int = 16,
     pooling: str = "last",
+    progress: bool = True,
 ) -> dict[int, torch.Tensor]:
     """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``."""
     cache: dict[str, Any] = (
@@ -98,7 +99,7 @@ def extract(
         )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
-    with tqdm(total=len(todo), desc="hidden states", unit="row") as bar:
+    with tqdm(total=len(todo), desc="hidden states", unit="row", disable=not progress) as bar:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
             pairs = [(r.context, truncate(r.prompt)) for r in chunk]

@@ -87,10 +87,12 @@ def refit_head(
     config: HeadRefitSettings,
     seed: int = 0,
     feature_tag: str = "",
+    progress: bool = True,
 ) -> HeadRefitResult:
     """Train a new head for the current model on ``train_rows``; the artifact goes to ``out_dir/artifact``.
 
-    ``feature_tag`` goes into the feature cache's key (see :func:`features_key`)."""
+    ``feature_tag`` goes into the feature cache's key (see :func:`features_key`); ``progress`` shows a
+    progress bar while hidden states are computed."""
     if not train_rows or not val_rows:
         raise ValueError("head refit needs training and validation rows")
     manifest = read_verified(current_artifact)
@@ -103,7 +105,13 @@ def refit_head(
     rows = list(train_rows) + list(val_rows)
     computed = len({r.text_hash() for r in rows} - cached_rows(cache))
     feats = extract(
-        runtime.lm, runtime.tokenizer, rows, layers=[layer], cache_file=cache, batch_size=config.batch_size
+        runtime.lm,
+        runtime.tokenizer,
+        rows,
+        layers=[layer],
+        cache_file=cache,
+        batch_size=config.batch_size,
+        progress=progress,
     )[layer]
     extract_s = time.perf_counter() - started
     x, x_val = feats[: len(train_rows)], feats[len(train_rows) :]

@@ -103,7 +103,8 @@ def nightly(
     for key, value in gate.items():
         monkeypatch.setenv(key, value)
     code = main(["nightly", "--json", "--no-progress", *extra])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "hidden states" not in err  # --no-progress: no bar from the head refit either
     return code, json.loads(out[out.index("{") :]) if "{" in out else {}
 
 
