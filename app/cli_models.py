@@ -186,9 +186,11 @@ def _dataset(args: argparse.Namespace, settings: Settings, sessions: sessionmake
 
 def sources_from(settings: Settings) -> Any:
     from training.dataset_builder import SEED_SET, DatasetSources
+    from training.loso_data import PROJECT_FILES
 
+    project = tuple(f for f in PROJECT_FILES if f != SEED_SET) if settings.nightly_project_sets else ()
     return DatasetSources(
-        files=tuple(settings.nightly_data_paths),
+        files=project + tuple(settings.nightly_data_paths),
         sample_cap=settings.nightly_sample_cap,
         seed_set=SEED_SET if settings.nightly_seed_set else None,
     )

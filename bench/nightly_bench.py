@@ -113,6 +113,11 @@ def main() -> int:
     p.add_argument("--cases", type=int, default=500)
     p.add_argument("--data", type=Path, action="append", required=True, help="JSONL with labels (repeatable)")
     p.add_argument("--seed-set", action="store_true", help="also train on the enterprise seed set")
+    p.add_argument(
+        "--project-sets",
+        action="store_true",
+        help="also train on the project's data sets (training/data_sets)",
+    )
     p.add_argument("--set", action="append", default=[], help="trainer config override (repeatable)")
     p.add_argument("--mode", choices=("head", "joint"), help="so8t nightly --mode (default: its setting)")
     p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "nightly.json")
@@ -122,7 +127,13 @@ def main() -> int:
         started = time.perf_counter()
         simulate_reviews(url, rows)
         reviews_s = time.perf_counter() - started
-        os.environ.update({"SO8T_DATABASE_URL": url, "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower()})
+        os.environ.update(
+            {
+                "SO8T_DATABASE_URL": url,
+                "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower(),
+                "SO8T_NIGHTLY_PROJECT_SETS": str(args.project_sets).lower(),
+            }
+        )
         started = time.perf_counter()
         mode = ["--mode", args.mode] if args.mode else []
         argv = ["nightly", "--json", "--force", *mode, *[x for s in args.set for x in ("--set", s)]]
@@ -138,6 +149,7 @@ def main() -> int:
         "cases": len(rows),
         "labels": {k: sum(r.label == k for r in rows) for k in ("ALLOW", "REFUSE", "ESCALATE")},
         "seed_set": args.seed_set,
+        "project_sets": args.project_sets,
         "mode": args.mode,
         "overrides": args.set,
         "exit_code": code,

@@ -139,6 +139,7 @@ def main() -> int:
             {
                 "SO8T_DATABASE_URL": url,
                 "SO8T_NIGHTLY_SEED_SET": str(args.seed_set).lower(),
+                "SO8T_NIGHTLY_PROJECT_SETS": "false",  # rehearsal only through --replay: pool rows removed
                 "SO8T_PROMOTION_HELDOUT_PATH": str(heldout),
                 "SO8T_NIGHTLY_DATA_PATHS": json.dumps([str(path) for path in replay]),
             }

@@ -35,6 +35,7 @@ def cli_env(
         "SO8T_HEAD_DIR": str(forced_heads["ALLOW"]),
         "SO8T_PROMOTION_HELDOUT_PATH": str(heldout),
         "SO8T_NIGHTLY_SEED_SET": "false",
+        "SO8T_NIGHTLY_PROJECT_SETS": "false",
         "SO8T_PII_NER": "false",
     }.items():
         monkeypatch.setenv(key, value)
@@ -138,3 +139,25 @@ def test_a_database_that_is_not_migrated_is_refused(
     monkeypatch.setenv("SO8T_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     assert main(["models", "list"]) == 2
     assert "so8t db upgrade" in capsys.readouterr().err
+
+
+def test_nightly_sources_rehearse_the_project_sets_by_default(tmp_path: Path) -> None:
+    from app.cli_models import sources_from
+    from app.settings import Settings
+
+    extra = tmp_path / "extra.jsonl"
+    on = sources_from(Settings(nightly_data_paths=[extra], _env_file=None))  # type: ignore[call-arg]
+    assert [f.name for f in on.files] == [
+        "hard_benign.jsonl",
+        "ja_office.jsonl",
+        "ja_harmful.jsonl",
+        "en_office.jsonl",
+        "extra.jsonl",
+    ]
+    assert all(f.is_file() for f in on.files[:-1]) and on.seed_set is not None
+    off = sources_from(
+        Settings(
+            nightly_data_paths=[extra], nightly_project_sets=False, nightly_seed_set=False, _env_file=None
+        )  # type: ignore[call-arg]
+    )
+    assert off.files == (extra,) and off.seed_set is None

@@ -86,6 +86,7 @@ def env(
         "SO8T_MODEL_NAME_OR_PATH": str(tiny_model_dir),
         "SO8T_HEAD_DIR": str(forced_heads["ALLOW"]),  # what the server serves before any promotion
         "SO8T_NIGHTLY_SEED_SET": "false",
+        "SO8T_NIGHTLY_PROJECT_SETS": "false",
         "SO8T_NIGHTLY_DATA_PATHS": json.dumps([str(data)]),
         "SO8T_NIGHTLY_TRAIN_CONFIG": str(config),
         "SO8T_PII_NER": "false",
