@@ -185,10 +185,10 @@ def _dataset(args: argparse.Namespace, settings: Settings, sessions: sessionmake
 
 
 def sources_from(settings: Settings) -> Any:
-    from training.dataset_builder import SEED_SET, DatasetSources
-    from training.loso_data import PROJECT_FILES
+    from training.dataset_builder import DatasetSources
+    from training.loso_data import PROJECT_SETS, SEED_SET
 
-    project = tuple(f for f in PROJECT_FILES if f != SEED_SET) if settings.nightly_project_sets else ()
+    project = PROJECT_SETS if settings.nightly_project_sets else ()
     return DatasetSources(
         files=project + tuple(settings.nightly_data_paths),
         sample_cap=settings.nightly_sample_cap,

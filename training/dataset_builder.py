@@ -28,9 +28,9 @@ from db.registry import DatasetLineage, DatasetSnapshot
 from review.audit import append_event
 from training.data import SafetyRow, read_rows, sample_per_group
 from training.examples import Example, content_sha256, read_examples, write_examples
+from training.loso_data import SEED_SET
 from training.reviewed import export_reviewed
 
-SEED_SET = Path(__file__).parent / "seed" / "enterprise_seed.jsonl"
 EXAMPLES_FILE = "examples.jsonl"
 
 

@@ -57,19 +57,23 @@ def pool_mean_after(hidden: torch.Tensor, attention_mask: torch.Tensor, skip: in
 
 @torch.inference_mode()
 def pooled_states(
-    lm: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], layers: Sequence[int], pooling: str = "last"
+    lm: Any,
+    tokenizer: Any,
+    pairs: Sequence[tuple[str, str]],
+    layers: Sequence[int],
+    mean_after: int | None = None,
 ) -> dict[int, torch.Tensor]:
     """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward.
 
-    ``last``: the last prompt token's state (what the runtime serves); ``mean``: the mean over the tokens
-    after the shared template prefix (an experiment for ``so8t eval --loso --pooling mean``)."""
+    By default the last prompt token's state (what the runtime serves); with ``mean_after`` (the
+    :func:`shared_prefix_tokens` count) the mean over the tokens after the shared template prefix (an
+    experiment for ``so8t eval --loso --pooling mean``)."""
     batch = encode_prompts(tokenizer, list(pairs))
     batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
     states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
     mask = batch["attention_mask"]
-    if pooling == "mean":
-        skip = shared_prefix_tokens(tokenizer)
-        return {layer: pool_mean_after(states[layer].float(), mask, skip).cpu() for layer in layers}
+    if mean_after is not None:
+        return {layer: pool_mean_after(states[layer].float(), mask, mean_after).cpu() for layer in layers}
     return {layer: pool_last_token(states[layer], mask).float().cpu() for layer in layers}
 
 
@@ -99,11 +103,12 @@ def extract(
         )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
+    mean_after = shared_prefix_tokens(tokenizer) if pooling == "mean" else None
     with tqdm(total=len(todo), desc="hidden states", unit="row", disable=not progress) as bar:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
             pairs = [(r.context, truncate(r.prompt)) for r in chunk]
-            states = pooled_states(lm, tokenizer, pairs, layers, pooling)
+            states = pooled_states(lm, tokenizer, pairs, layers, mean_after)
             for i, row in enumerate(chunk):
                 cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
             bar.update(len(chunk))

@@ -52,11 +52,11 @@ class HeadRefitResult:  # what training.nightly.TrainOutput asks of a training s
     quantised: bool = False
 
 
-def features_key(artifact_dir: Path, base_name: str, dtype: torch.dtype, *, extra: str = "") -> str:
-    """Name of the feature cache for a served artifact: features depend on the base, the adapter and the
-    gate (and the dtype), not on the head, so every head-only candidate of one model shares a cache.
-    ``extra`` names anything else that shapes them (an adapter served from outside the artifact)."""
-    files = read_verified(artifact_dir)["files"]
+def features_key(files: dict[str, str], base_name: str, dtype: torch.dtype, *, extra: str = "") -> str:
+    """Name of the feature cache for a served artifact, from its verified manifest's ``files``: features
+    depend on the base, the adapter and the gate (and the dtype), not on the head, so every head-only
+    candidate of one model shares a cache. ``extra`` names anything else that shapes them (an adapter
+    served from outside the artifact)."""
     shaping = {k: v for k, v in files.items() if k.startswith((f"{ADAPTER_DIR}/", f"{GATE_DIR}/"))}
     if extra:
         shaping["extra"] = extra
@@ -100,7 +100,7 @@ def refit_head(
     layer = current.config.layer
     started = time.perf_counter()
     dtype = next(runtime.lm.parameters()).dtype
-    key = features_key(current_artifact, manifest["base_model"], dtype, extra=feature_tag)
+    key = features_key(manifest["files"], manifest["base_model"], dtype, extra=feature_tag)
     cache = var_dir / "features" / f"{key}-L{layer}.pt"
     rows = list(train_rows) + list(val_rows)
     computed = len({r.text_hash() for r in rows} - cached_rows(cache))
@@ -184,7 +184,8 @@ def _copy_without_head(current: Path, out: Path) -> None:
 def _write_manifest(out: Path, head: SafetyHeadConfig, manifest: dict[str, Any]) -> None:
     """The current manifest's facts (train config, data, policy, thresholds) with the new head's."""
     replaced = {"format", "files", "content_sha256", "base_model", "tokenizer_sha256", "layer", "temperature"}
-    kept = {k: v for k, v in manifest.items() if k not in replaced | {"trained_at", "refit_from"}}
+    replaced |= {"trained_at", "refit_from"}
+    kept = {k: v for k, v in manifest.items() if k not in replaced}
     write_manifest(
         out,
         base_model=manifest["base_model"],

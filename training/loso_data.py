@@ -15,13 +15,13 @@ from training.data import SafetyRow, read_rows, sample_per_group
 
 PROJECT_DATA = Path(__file__).resolve().parent / "data_sets"
 SEED_SET = Path(__file__).resolve().parent / "seed" / "enterprise_seed.jsonl"
-PROJECT_FILES: tuple[Path, ...] = (
-    SEED_SET,
+PROJECT_SETS: tuple[Path, ...] = (  # training/data_sets (the nightly rehearses them too)
     PROJECT_DATA / "hard_benign.jsonl",
     PROJECT_DATA / "ja_office.jsonl",
     PROJECT_DATA / "ja_harmful.jsonl",
     PROJECT_DATA / "en_office.jsonl",
 )
+PROJECT_FILES: tuple[Path, ...] = (SEED_SET, *PROJECT_SETS)
 
 
 def load_rows(paths: Sequence[Path], *, cap: int | None, seed: int = 0) -> list[SafetyRow]:

@@ -50,6 +50,10 @@ def current(tmp_path: Path, forced_heads: dict[str, Path], tiny_tokenizer_sha256
     return folder
 
 
+def files(artifact: Path) -> dict[str, str]:
+    return dict(read_verified(artifact)["files"])
+
+
 def runtime_for(tiny_model_dir: Path, artifact: Path) -> DualHeadRuntime:
     settings = Settings(model_name_or_path=str(tiny_model_dir), head_dir=artifact, _env_file=None)  # type: ignore[call-arg]
     return load_model(settings).runtime
@@ -74,17 +78,17 @@ def test_review_weights_scale_reviewed_cases_and_keep_mean_one() -> None:
 def test_features_key_follows_adapter_and_gate_not_the_head(
     current: Path, forced_heads: dict[str, Path], tmp_path: Path, tiny_tokenizer_sha256: str
 ) -> None:
-    plain = features_key(forced_heads["ALLOW"], "tiny-qwen2", torch.float32)
-    assert plain == "tiny-qwen2" == features_key(forced_heads["REFUSE"], "tiny-qwen2", torch.float32)
-    gated = features_key(current, "tiny-qwen2", torch.float32)
+    plain = features_key(files(forced_heads["ALLOW"]), "tiny-qwen2", torch.float32)
+    assert plain == "tiny-qwen2" == features_key(files(forced_heads["REFUSE"]), "tiny-qwen2", torch.float32)
+    gated = features_key(files(current), "tiny-qwen2", torch.float32)
     assert gated.startswith("tiny-qwen2+") and gated != plain
     other_head = tmp_path / "other-head"
     shutil.copytree(current, other_head)
     shutil.copy(forced_heads["REFUSE"] / "safety_head.safetensors", other_head / "safety_head.safetensors")
     write_manifest(other_head, base_model="tiny-qwen2", tokenizer_sha256=tiny_tokenizer_sha256)
-    assert features_key(other_head, "tiny-qwen2", torch.float32) == gated
-    assert features_key(current, "tiny-qwen2", torch.bfloat16) == gated + "-bfloat16"
-    outside = features_key(current, "tiny-qwen2", torch.float32, extra="adapter-digest")
+    assert features_key(files(other_head), "tiny-qwen2", torch.float32) == gated
+    assert features_key(files(current), "tiny-qwen2", torch.bfloat16) == gated + "-bfloat16"
+    outside = features_key(files(current), "tiny-qwen2", torch.float32, extra="adapter-digest")
     assert outside.startswith("tiny-qwen2+") and outside != gated
 
 
@@ -132,7 +136,7 @@ def test_refit_learns_corrections_and_keeps_the_served_gate(
 
     cache = Path(result.metrics["feature_cache"])
     assert cache.parent == tmp_path / "var" / "features"
-    assert cache.name.startswith(features_key(current, "tiny-qwen2", torch.float32))
+    assert cache.name.startswith(features_key(files(current), "tiny-qwen2", torch.float32))
     cached = torch.load(cache)["rows"]
     assert {r.text_hash() for r in train + val} <= set(cached)
     assert result.metrics["features_computed"] == result.metrics["features_total"] == len(train + val)
