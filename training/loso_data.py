@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from training.data import SafetyRow, read_rows, sample_per_group
+from training.data_sets.build import DATA_SETS
 
 PROJECT_DATA = Path(__file__).resolve().parent / "data_sets"
 SEED_SET = Path(__file__).resolve().parent / "seed" / "enterprise_seed.jsonl"
-PROJECT_SETS: tuple[Path, ...] = (  # training/data_sets (the nightly rehearses them too)
-    PROJECT_DATA / "hard_benign.jsonl",
-    PROJECT_DATA / "ja_office.jsonl",
-    PROJECT_DATA / "ja_harmful.jsonl",
-    PROJECT_DATA / "en_office.jsonl",
+PROJECT_SETS: tuple[Path, ...] = tuple(  # training/data_sets, in build order (the nightly rehearses them too)
+    PROJECT_DATA / f"{data_set.name}.jsonl" for data_set in DATA_SETS
 )
 PROJECT_FILES: tuple[Path, ...] = (SEED_SET, *PROJECT_SETS)
 

@@ -12,6 +12,7 @@ import pytest
 from training.data import read_rows
 from training.data_sets import build, compose
 from training.licences import SOURCE_LICENCES, trainable
+from training.loso_data import PROJECT_SETS
 
 HERE = Path(build.__file__).resolve().parent
 KEYS = ["id", "source", "lang", "prompt", "label", "category"]
@@ -30,7 +31,7 @@ def test_files_are_regenerated_exactly_by_the_build(built: dict[str, list[dict[s
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path) -> None:
     assert build.main(["--out-dir", str(tmp_path)]) == 0
-    for name in ("ja_office", "en_office"):  # the first and the last set built on top of the others
+    for name in ("ja_office", "everyday"):  # the first and the last set built on top of the others
         path = tmp_path / f"{name}.jsonl"
         good = path.read_text(encoding="utf-8")
         path.write_text("{}\n", encoding="utf-8")
@@ -46,11 +47,13 @@ def test_counts_labels_languages(built: dict[str, list[dict[str, str]]]) -> None
         "ja_office": {"ALLOW"},
         "ja_harmful": {"REFUSE"},
         "en_office": {"ALLOW"},
+        "everyday": {"ALLOW"},
     }
     assert langs["ja_office"]["ja"] >= 300 and set(langs["ja_office"]) == {"ja"}
     assert langs["en_office"]["en"] >= 300 and set(langs["en_office"]) == {"en"}
     assert langs["ja_harmful"]["ja"] >= 300 and set(langs["ja_harmful"]) == {"ja"}
     assert langs["hard_benign"]["en"] >= 150 and langs["hard_benign"]["ja"] >= 150
+    assert langs["everyday"]["en"] >= 300 and langs["everyday"]["ja"] >= 300
     harmful = Counter(r["category"] for r in built["ja_harmful"])
     for category in (
         "malware",
@@ -64,12 +67,19 @@ def test_counts_labels_languages(built: dict[str, list[dict[str, str]]]) -> None
     assert harmful["sexual_minors"] == 1  # named by category in one generic request, never more
     office = Counter(r["category"] for r in built["en_office"])
     assert len(office) >= 15 and min(office.values()) >= 10  # broad: many categories, none token
-    with_context = sum("context" in r for r in built["en_office"]) / len(built["en_office"])
-    assert 0.1 <= with_context <= 0.25
+    for name in ("en_office", "everyday"):
+        with_context = sum("context" in r for r in built[name]) / len(built[name])
+        assert 0.1 <= with_context <= 0.25, name
+    for lang in ("en", "ja"):  # broad in both languages: many categories, none token
+        everyday = Counter(r["category"] for r in built["everyday"] if r["lang"] == lang)
+        assert len(everyday) >= 14 and min(everyday.values()) >= 10, lang
 
 
 def test_a_new_set_goes_last_so_earlier_files_stay_byte_identical() -> None:
-    assert [ds.name for ds in build.DATA_SETS] == ["hard_benign", "ja_office", "ja_harmful", "en_office"]
+    names = ["hard_benign", "ja_office", "ja_harmful", "en_office", "everyday"]
+    assert [ds.name for ds in build.DATA_SETS] == names
+    # the LOSO data and the nightly's rehearsal read the same files, in the same order
+    assert [path.name for path in PROJECT_SETS] == [f"{name}.jsonl" for name in names]
 
 
 def test_rows_follow_the_schema_and_are_unique(built: dict[str, list[dict[str, str]]]) -> None:
@@ -113,6 +123,24 @@ def test_near_duplicates_are_rejected() -> None:
     assert not dedupe.accept("How do I  safely dispose of OLD lithium batteries from the office?")
     assert not dedupe.accept("How do I safely dispose of old lithium batteries from the offices?")
     assert dedupe.accept("Write a poem about the sea.")
+
+
+def test_the_size_buckets_give_the_brute_force_answers() -> None:
+    import random
+
+    rng = random.Random(3)
+    words = ["tea", "green", "how", "do", "I", "make", "a", "cup", "of", "please", "quick", "the"]
+    prompts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 9))) for _ in range(400)]
+    dedupe, kept = compose.Deduper(), list[str]()
+    for prompt in prompts:
+        grams = compose.trigrams(compose.normalise(prompt))
+        brute = compose.normalise(prompt) not in {compose.normalise(k) for k in kept} and all(
+            compose.jaccard(grams, compose.trigrams(compose.normalise(k))) < compose.NEAR_DUPLICATE
+            for k in kept
+        )
+        assert dedupe.accept(prompt) == brute, prompt
+        kept += [prompt] if brute else []
+    assert 10 < len(kept) < 400  # both answers happened
 
 
 def test_a_cell_that_cannot_reach_its_size_fails_loudly() -> None:

@@ -1,6 +1,6 @@
 """Build the project's safety data sets: the single source of truth for the JSONL files beside it.
 
-    python -m training.data_sets.build            # rewrite hard_benign/ja_office/ja_harmful/en_office.jsonl
+    python -m training.data_sets.build            # rewrite every set's JSONL file (DATA_SETS)
     python -m training.data_sets.build --check    # exit 1 if a file differs from what the build gives
     python -m training.data_sets.build --stats    # also print the Markdown count table for README.md
 
@@ -21,7 +21,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.data_sets import en_office, hard_benign_en, hard_benign_ja, ja_harmful, ja_office
+from training.data_sets import (
+    en_office,
+    everyday_en,
+    everyday_ja,
+    hard_benign_en,
+    hard_benign_ja,
+    ja_harmful,
+    ja_office,
+)
 from training.data_sets.compose import Cell, Deduper, build_set, normalise
 
 SEED = "so8t-data-sets-v1"
@@ -49,6 +57,13 @@ DATA_SETS: tuple[DataSet, ...] = (
     DataSet("ja_office", ja_office.LABEL, ja_office.CELLS, ja_office.CONTEXTS, {"ja": 300}),
     DataSet("ja_harmful", ja_harmful.LABEL, ja_harmful.CELLS, ja_harmful.CONTEXTS, {"ja": 300}),
     DataSet("en_office", en_office.LABEL, en_office.CELLS, en_office.CONTEXTS, {"en": 300}),
+    DataSet(
+        "everyday",
+        "ALLOW",
+        everyday_en.CELLS + everyday_ja.CELLS,
+        {**everyday_en.CONTEXTS, **everyday_ja.CONTEXTS},
+        {"en": 300, "ja": 300},
+    ),
 )
 
 
