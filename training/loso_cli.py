@@ -32,8 +32,9 @@ from training.loso import (
     make_folds,
 )
 from training.loso_artefact import save_artefact
+from training.loso_curve import allow_curve, curve_chart
 from training.loso_data import PROJECT_FILES, load_rows
-from training.loso_report import acceptance, bar_chart, format_table, summarise_method
+from training.loso_report import PROJECT_SOURCES, acceptance, bar_chart, format_table, summarise_method
 from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED
 from training.train_head import HeadTrainConfig
 
@@ -172,6 +173,8 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         )
         if collected:
             report["methods"][name]["refuse_threshold_by_fold"] = collected.refuse_by_fold
+        public = frozenset(r.source for r in rows if r.source not in PROJECT_SOURCES)
+        report["methods"][name]["allow_curve_public"] = allow_curve(rows, probs, sources=public)
     report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
     print(format_table(report))
     if args.out:
@@ -199,6 +202,10 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         try:
             bar_chart(report, plot)
             print(f"wrote {plot}")
+            curve_plot = plot.with_name(f"{plot.stem}-curve{plot.suffix}")
+            curves = {name: m["allow_curve_public"] for name, m in report["methods"].items()}
+            curve_chart(curves, curve_plot, title="LOSO, public sources: ALLOW threshold swept")
+            print(f"wrote {curve_plot}")
         except ImportError:
             print("matplotlib is not installed (pip install -e '.[bench]'): no chart")
     return 0

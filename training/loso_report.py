@@ -162,6 +162,15 @@ def format_table(report: dict[str, Any]) -> str:
             _f(report["methods"][m]["macro_public"].get("benign_refused")).rjust(width) for m in methods
         )
     )
+    curves = [
+        report["methods"][m].get("allow_curve_public", {}).get("harmful_allowed_at_over_refusal")
+        for m in methods
+    ]
+    for level in sorted({k for c in curves if c for k in c}):
+        lines.append(
+            f"{'harmful allowed @ over≤' + level:<28}"
+            + "".join(_f((c or {}).get(level)).rjust(width) for c in curves)
+        )
     for m, checks in report.get("acceptance", {}).items():
         parts = [
             f"{k} {_f(v['value'])} ({'ok' if v['met'] else 'NOT met' if v['met'] is False else 'n/a'})"

@@ -188,9 +188,17 @@ def test_eval_loso_command_on_the_tiny_model(
     toxic_fold = next(f for f in protocol["folds"] if f["held_out"] == "toxicchat")
     assert toxic_fold["train"] + toxic_fold["val"] == protocol["rows"] - 5  # every source but toxicchat
     assert (tmp_path / "loso.png").stat().st_size > 1000
+    assert (tmp_path / "loso-curve.png").stat().st_size > 1000
+    curve = report["methods"]["so8t-L1"]["allow_curve_public"]
+    assert len(curve["points"]) == 101 and set(curve["harmful_allowed_at_over_refusal"]) == {
+        "0.10",
+        "0.20",
+        "0.30",
+    }
     assert list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))
     printed = capsys.readouterr().out
     assert "macro (public bench)" in printed and "acceptance [so8t-L1]" in printed
+    assert "harmful allowed @ over≤0.10" in printed
     # the artefact the figures describe: a verified head folder, never trained on eval-only sources
     manifest = read_verified(head_dir)
     assert manifest["base_model"] == "tiny-qwen2" and manifest["layer"] == 1
