@@ -123,6 +123,7 @@ def main() -> None:
         )
         print(f"wrote plots to {args.plots}")
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
 
