@@ -13,7 +13,7 @@ import math
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -32,6 +32,10 @@ class Cell:
     contexts: tuple[str, ...] = ()
     max_per_template: int = 4
     context_rate: float = 0.2
+
+
+class MixedCell(Protocol):
+    def __call__(self, category: str, target: int, *prompts: str) -> Cell: ...
 
 
 class CellMaker(Protocol):
@@ -61,6 +65,19 @@ def cell_maker(lang: str, shared: Mapping[str, tuple[str, ...]] | None = None) -
         )
 
     return make
+
+
+def mixed_cell_maker(lang: str, slots: Mapping[str, tuple[str, ...]], *, context_rate: float) -> MixedCell:
+    """Cells written as ``cell(category, target, *prompts)``: a prompt with a ``{slot}`` is a template, one
+    without is hand-written; ``context_rate`` of the rows get a system turn."""
+    make = cell_maker(lang, slots)
+
+    def cell(category: str, target: int, *prompts: str) -> Cell:
+        templates = tuple(p for p in prompts if "{" in p)
+        hand = tuple(p for p in prompts if "{" not in p)
+        return replace(make(category, target, templates, hand), context_rate=context_rate)
+
+    return cell
 
 
 SLOT_LINE = re.compile(r"^(\w+):\s")

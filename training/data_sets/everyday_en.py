@@ -11,9 +11,7 @@ looked at or copied), polite, terse, imperative and casual lowercase ("wat", "pl
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from training.data_sets.compose import Cell, cell_maker, parse_slots
+from training.data_sets.compose import Cell, mixed_cell_maker, parse_slots
 
 LABEL = "ALLOW"
 CONTEXT_RATE = 0.17
@@ -187,15 +185,8 @@ SLOTS = parse_slots(
     personal_draft: Thanks for the gift. | Sorry I couldn't come. | Happy birthday! | Congrats on the flat.
     """
 )
-_make = cell_maker("en", SLOTS)
-
-
-def _cell(category: str, target: int, *prompts: str) -> Cell:
-    """A cell of ``prompts``: those with a ``{slot}`` are templates, the others are hand-written.
-    About one row in six gets a system turn (``CONTEXTS``)."""
-    templates = tuple(p for p in prompts if "{" in p)
-    cell = _make(category, target, templates, tuple(p for p in prompts if "{" not in p))
-    return replace(cell, context_rate=CONTEXT_RATE)
+# a prompt with a {slot} is a template, one without is hand-written; about one row in six has a system turn
+_cell = mixed_cell_maker("en", SLOTS, context_rate=CONTEXT_RATE)
 
 
 CELLS: tuple[Cell, ...] = (

@@ -15,9 +15,7 @@ wording is ``hard_benign_ja``'s, so both are left out; health rows ask for gener
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from training.data_sets.compose import Cell, cell_maker, parse_slots
+from training.data_sets.compose import Cell, mixed_cell_maker, parse_slots
 
 LABEL = "ALLOW"
 CONTEXT_RATE = 0.17
@@ -222,15 +220,8 @@ SLOTS = parse_slots(
     """
 )
 SLOTS = {name: tuple(v.replace(" \n", "\n") for v in values) for name, values in SLOTS.items()}
-_make = cell_maker("ja", SLOTS)
-
-
-def _cell(category: str, target: int, *prompts: str) -> Cell:
-    """A cell of ``prompts``: those with a ``{slot}`` are templates, the others are hand-written.
-    About one row in six gets a system turn (``CONTEXTS``)."""
-    templates = tuple(p for p in prompts if "{" in p)
-    cell = _make(category, target, templates, tuple(p for p in prompts if "{" not in p))
-    return replace(cell, context_rate=CONTEXT_RATE)
+# a prompt with a {slot} is a template, one without is hand-written; about one row in six has a system turn
+_cell = mixed_cell_maker("ja", SLOTS, context_rate=CONTEXT_RATE)
 
 
 CELLS: tuple[Cell, ...] = (
