@@ -47,7 +47,9 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         "For every source in the --data files, train the head recipe (frozen base-model features, "
         "source-balanced class weights, epoch and temperature chosen on the other sources) on all other "
         "sources and score the held-out one; the same for the baselines. Non-commercial sources are "
-        "evaluated but never trained on.",
+        "evaluated but never trained on. Prints per-source, macro and per-language figures and, per method, "
+        "how many harmful requests would be allowed at macro over-refusal 0.10/0.20/0.30 as ALLOW's "
+        "threshold is swept (the trade-off curve, also drawn beside the bar chart).",
     )
     g.add_argument("--loso", action="store_true", help="run leave-one-source-out instead of judging rows")
     g.add_argument(
@@ -97,7 +99,9 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         help="which hidden state the head reads: last = the last prompt token (what the runtime serves); "
         "mean = the mean over the request's tokens (an experiment: not servable, no --save-head)",
     )
-    g.add_argument("--plot", type=Path, help="bar chart PNG (default: next to --out)")
+    g.add_argument(
+        "--plot", type=Path, help="bar chart PNG (default: next to --out); the curve goes to NAME-curve.png"
+    )
     g.add_argument(
         "--save-head",
         type=Path,
