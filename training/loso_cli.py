@@ -84,6 +84,14 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--baselines", default="keyword,embed-lr", help="comma separated, or 'none'")
     g.add_argument("--epochs", type=int, default=60, help="head training epochs per fold (default 60)")
     g.add_argument(
+        "--refuse-allow",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="add the trainer's composite-loss penalty on p(ALLOW) of harmful rows, -log(1 - p(ALLOW)), with "
+        "weight W to the head's loss in every fold (and --save-head); default 0, off",
+    )
+    g.add_argument(
         "--max-benign-refused",
         type=float,
         default=DEFAULT_MAX_BENIGN_REFUSED,
@@ -125,6 +133,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         eval_only=EVAL_ONLY_SOURCES | frozenset(args.eval_only),
         category_folds=frozenset(args.category_folds or ["enterprise_seed"]),
         max_benign_refused=args.max_benign_refused,
+        refuse_allow=args.refuse_allow,
     )
     if len({r.source for r in rows}) < 2:
         print("error: leave-one-source-out needs rows from at least two sources")
@@ -266,6 +275,7 @@ def _protocol(
         "eval_only_sources": sorted(config.eval_only),
         "category_folds": sorted(config.category_folds),
         "head_epochs": config.head.epochs,
+        "refuse_allow": config.refuse_allow,
         "pooling": args.pooling,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}

@@ -176,6 +176,7 @@ def test_eval_loso_command_on_the_tiny_model(
     monkeypatch.setenv("SO8T_VAR_DIR", str(tmp_path / "var"))
     out, head_dir = tmp_path / "loso.json", tmp_path / "proposed_head"
     args = ["eval", "--loso", *files, "--layers", "1", "--feature-layers", "1,-1", "--epochs", "2"]
+    args += ["--refuse-allow", "0.5"]  # the composite loss's penalty, recorded with the protocol
     save = ["--save-head", str(head_dir)]
     assert main([*args, "--baselines", "keyword", "--cap", "5", "--out", str(out), *save]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -185,6 +186,7 @@ def test_eval_loso_command_on_the_tiny_model(
     assert "toxicchat" in protocol["eval_only_sources"] and protocol["rows_by_source"]["beta_en"] == {
         "en/REFUSE": 5
     }
+    assert protocol["refuse_allow"] == 0.5
     toxic_fold = next(f for f in protocol["folds"] if f["held_out"] == "toxicchat")
     assert toxic_fold["train"] + toxic_fold["val"] == protocol["rows"] - 5  # every source but toxicchat
     assert (tmp_path / "loso.png").stat().st_size > 1000
@@ -237,3 +239,22 @@ def test_mean_pooling_skips_the_shared_prefix_and_the_padding(tiny_model_dir: Pa
     mask = torch.tensor([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]])  # row 0 is left-padded by 2
     pooled = pool_mean_after(hidden, mask, skip=1)
     assert pooled[:, 0].tolist() == [3.5, 7.5]  # row 0: positions 3, 4; row 1: values 6..9
+
+
+def test_the_refuse_allow_penalty_reaches_every_fold() -> None:
+    """With the composite loss's penalty on, harmful held-out rows get less p(ALLOW) than without."""
+    rows = synthetic_rows(per_source=20)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(len(rows), 16, generator=gen)
+    x[:, 0] += torch.tensor([3.0 if r.label == "ALLOW" else -3.0 for r in rows])  # overlapping classes
+    policy = load_policy()
+    folds = make_folds(rows, LosoConfig())
+
+    def harmful_p_allow(weight: float) -> float:
+        head = HeadTrainConfig(epochs=40, batch_size=16, mlp_size=8, lr=1e-2)
+        config = LosoConfig(head=head, refuse_allow=weight)
+        probs = cross_predict(rows, folds, head_method(x, rows, 0, policy, config))
+        harmful = [p[Decision.ALLOW] for r, p in zip(rows, probs, strict=True) if r.label == "REFUSE"]
+        return sum(harmful) / len(harmful)
+
+    assert harmful_p_allow(5.0) < 0.5 * harmful_p_allow(0.0)
