@@ -121,6 +121,7 @@ def refit_head(
         mlp_size=current.config.mlp_size,
         dropout=current.config.dropout,
         seed=seed,
+        refuse_allow=config.refuse_allow,
     )
     history: list[dict[str, float]] = []
     started = time.perf_counter()
@@ -135,7 +136,6 @@ def refit_head(
         init=current if config.warm_start else None,
         weights=review_weights(train_rows, config.review_weight),
         history=history,
-        refuse_allow=config.refuse_allow,
     )
     train_s = time.perf_counter() - started
     head.config = replace(head.config, temperature=fit_temperature(head, x_val, val_rows))
@@ -184,7 +184,7 @@ def _copy_without_head(current: Path, out: Path) -> None:
 def _write_manifest(out: Path, head: SafetyHeadConfig, manifest: dict[str, Any]) -> None:
     """The current manifest's facts (train config, data, policy, thresholds) with the new head's."""
     replaced = {"format", "files", "content_sha256", "base_model", "tokenizer_sha256", "layer", "temperature"}
-    replaced |= {"trained_at", "refit_from"}
+    replaced |= {"trained_at", "refit_from"}  # the refit's own provenance is written fresh
     kept = {k: v for k, v in manifest.items() if k not in replaced}
     write_manifest(
         out,

@@ -59,7 +59,6 @@ class LosoConfig:
     eval_only: frozenset[str] = EVAL_ONLY_SOURCES
     category_folds: frozenset[str] = frozenset({"enterprise_seed"})
     max_benign_refused: float = DEFAULT_MAX_BENIGN_REFUSED  # refuse-threshold calibration on val
-    refuse_allow: float = 0.0  # the composite loss's extra -log(1 - p(ALLOW)) on REFUSE rows, this weight
 
 
 @dataclass
@@ -144,7 +143,6 @@ def head_method(
             x_val=x[list(fold.val)],
             val_rows=val_rows,
             policy=policy,
-            refuse_allow=config.refuse_allow,
         )
         temperature = fit_temperature(head, x[list(fold.val)], val_rows)
         head.config = replace(head.config, temperature=temperature)
@@ -170,14 +168,7 @@ def fit_shippable(
     val = [i for i in usable if split_of(rows[i]) == "val"] or train
     val_rows = [rows[i] for i in val]
     head, _ = train_head(
-        x[train],
-        [rows[i] for i in train],
-        layer,
-        config.head,
-        x_val=x[val],
-        val_rows=val_rows,
-        policy=policy,
-        refuse_allow=config.refuse_allow,
+        x[train], [rows[i] for i in train], layer, config.head, x_val=x[val], val_rows=val_rows, policy=policy
     )
     head.config = replace(head.config, temperature=fit_temperature(head, x[val], val_rows))
     with torch.no_grad():

@@ -129,11 +129,10 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     files = [*args.data, *(PROJECT_FILES if args.project_data else ())]
     rows = load_rows(files, cap=args.cap)
     config = LosoConfig(
-        head=HeadTrainConfig(epochs=args.epochs),
+        head=HeadTrainConfig(epochs=args.epochs, refuse_allow=args.refuse_allow),
         eval_only=EVAL_ONLY_SOURCES | frozenset(args.eval_only),
         category_folds=frozenset(args.category_folds or ["enterprise_seed"]),
         max_benign_refused=args.max_benign_refused,
-        refuse_allow=args.refuse_allow,
     )
     if len({r.source for r in rows}) < 2:
         print("error: leave-one-source-out needs rows from at least two sources")
@@ -178,6 +177,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         methods["embed-lr"] = embedding_lr_method(emb, rows)
 
     report: dict[str, Any] = {"protocol": _protocol(args, base, files, rows, folds, config), "methods": {}}
+    public = frozenset(r.source for r in rows if r.source not in PROJECT_SOURCES)  # the curve's sources
     for name, fit_predict in methods.items():
         probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict)
         collected = fold_policies.get(name)
@@ -186,7 +186,6 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         )
         if collected:
             report["methods"][name]["refuse_threshold_by_fold"] = collected.refuse_by_fold
-        public = frozenset(r.source for r in rows if r.source not in PROJECT_SOURCES)
         report["methods"][name]["allow_curve_public"] = allow_curve(rows, probs, sources=public)
     report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
     print(format_table(report))
@@ -275,7 +274,7 @@ def _protocol(
         "eval_only_sources": sorted(config.eval_only),
         "category_folds": sorted(config.category_folds),
         "head_epochs": config.head.epochs,
-        "refuse_allow": config.refuse_allow,
+        "refuse_allow": config.head.refuse_allow,
         "pooling": args.pooling,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}

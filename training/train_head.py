@@ -34,6 +34,7 @@ class HeadTrainConfig:
     mlp_size: int = 256
     dropout: float = 0.1
     seed: int = 0
+    refuse_allow: float = 0.0  # the trainer's extra -log(1 - p(ALLOW)) on REFUSE rows, this weight
 
 
 def row_weights(rows: Sequence[SafetyRow]) -> torch.Tensor:
@@ -59,14 +60,13 @@ def train_head(
     init: SafetyHead | None = None,
     weights: torch.Tensor | None = None,
     history: list[dict[str, float]] | None = None,
-    refuse_allow: float = 0.0,
 ) -> tuple[SafetyHead, float]:
     """Train on (x, rows); keep the epoch with the best validation safety score. Returns (head, score).
 
     ``init`` warm-starts from a head's weights (same sizes; its temperature is reset to 1 and refitted by
     the caller), ``weights`` replaces :func:`row_weights`, and ``history`` (if given) receives one entry
     per epoch: ``step`` (the epoch), ``total`` (mean weighted loss), ``val_safety_score``.
-    ``refuse_allow`` adds the trainer's extra penalty on p(ALLOW) of REFUSE rows
+    ``config.refuse_allow`` adds the trainer's extra penalty on p(ALLOW) of REFUSE rows
     (:func:`training.losses.refuse_allow_penalty`) with that weight."""
     torch.manual_seed(config.seed)
     head = SafetyHead(
@@ -88,8 +88,8 @@ def train_head(
         for idx in torch.randperm(len(rows), generator=gen).split(config.batch_size):
             logits = head(x[idx])
             loss = (nn.functional.cross_entropy(logits, y[idx], reduction="none") * w[idx]).mean()
-            if refuse_allow:
-                loss = loss + refuse_allow * refuse_allow_penalty(logits, y[idx])
+            if config.refuse_allow:
+                loss = loss + config.refuse_allow * refuse_allow_penalty(logits, y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

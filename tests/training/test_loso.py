@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -252,7 +253,7 @@ def test_the_refuse_allow_penalty_reaches_every_fold() -> None:
 
     def harmful_p_allow(weight: float) -> float:
         head = HeadTrainConfig(epochs=40, batch_size=16, mlp_size=8, lr=1e-2)
-        config = LosoConfig(head=head, refuse_allow=weight)
+        config = LosoConfig(head=replace(head, refuse_allow=weight))
         probs = cross_predict(rows, folds, head_method(x, rows, 0, policy, config))
         harmful = [p[Decision.ALLOW] for r, p in zip(rows, probs, strict=True) if r.label == "REFUSE"]
         return sum(harmful) / len(harmful)

@@ -153,7 +153,7 @@ def overlapping_rows(n: int, seed: int) -> tuple[torch.Tensor, list[SafetyRow]]:
 def test_refuse_allow_penalty_lowers_p_allow_of_harmful_rows_and_history_is_kept() -> None:
     x, rows = overlapping_rows(60, seed=0)
     x_val, val_rows = overlapping_rows(20, seed=1)
-    config = HeadTrainConfig(epochs=40, lr=1e-2, batch_size=32, mlp_size=16, dropout=0.0)
+    recipe = HeadTrainConfig(epochs=40, lr=1e-2, batch_size=32, mlp_size=16, dropout=0.0)
     refuse = torch.tensor([r.label == "REFUSE" for r in val_rows])
     p_allow = {}
     for weight in (0.0, 3.0):
@@ -162,12 +162,11 @@ def test_refuse_allow_penalty_lowers_p_allow_of_harmful_rows_and_history_is_kept
             x,
             rows,
             -1,
-            config,
+            replace(recipe, refuse_allow=weight),
             x_val=x_val,
             val_rows=val_rows,
             policy=load_policy(),
             history=history,
-            refuse_allow=weight,
         )
         assert [h["step"] for h in history] == list(range(1, 41))
         assert score == max(h["val_safety_score"] for h in history)
