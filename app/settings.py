@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     nightly_project_sets: bool = Field(
         True,
         description="Include the project's own data sets (training/data_sets: hard benign EN+JA, office "
-        "requests EN+JA, Japanese harmful requests) in snapshots, as rehearsal for the nightly retrain",
+        "requests EN+JA, everyday requests EN+JA, Japanese harmful requests) in snapshots, as rehearsal "
+        "for the nightly retrain",
     )
     nightly_min_new_cases: int = Field(
         1, ge=0, description="Fewest new reviewed cases for `so8t nightly` to train (0 = always train)"
