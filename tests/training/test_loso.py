@@ -259,3 +259,11 @@ def test_the_refuse_allow_penalty_reaches_every_fold() -> None:
         return sum(harmful) / len(harmful)
 
     assert harmful_p_allow(5.0) < 0.5 * harmful_p_allow(0.0)
+
+
+def test_a_negative_refuse_allow_weight_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("-1", "nan", "lots"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["eval", "--loso", "--data", "x.jsonl", "--refuse-allow", bad])
+        assert exit_info.value.code == 2
+        assert "--refuse-allow" in capsys.readouterr().err
