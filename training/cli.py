@@ -18,6 +18,7 @@ from model.default_model import ensure_default_model
 from model.head import save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
+from training.arg_types import share
 from training.baselines import as_dicts
 from training.data import SafetyRow, collect_rows, split_of
 from training.features import cache_file, extract
@@ -71,7 +72,7 @@ def add_train_head_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--max-benign-refused",
-        type=float,
+        type=share,
         default=DEFAULT_MAX_BENIGN_REFUSED,
         metavar="SHARE",
         help="calibrate the refuse threshold on validation: the lowest of 0.50..0.95 at which at most SHARE "

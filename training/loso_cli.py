@@ -14,6 +14,7 @@ from tqdm import tqdm
 from model.artifacts import tokenizer_digest
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
+from training.arg_types import non_negative, share
 from training.baselines import minilm_embeddings
 from training.data import SafetyRow
 from training.features import POOLINGS, cache_file, extract
@@ -85,7 +86,7 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--epochs", type=int, default=60, help="head training epochs per fold (default 60)")
     g.add_argument(
         "--refuse-allow",
-        type=_non_negative,
+        type=non_negative,
         default=0.0,
         metavar="W",
         help="add the trainer's composite-loss penalty on p(ALLOW) of harmful rows, -log(1 - p(ALLOW)), with "
@@ -93,7 +94,7 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--max-benign-refused",
-        type=float,
+        type=share,
         default=DEFAULT_MAX_BENIGN_REFUSED,
         metavar="SHARE",
         help="refuse-threshold calibration: each fold's head REFUSEs only above the lowest threshold (0.50 "
@@ -117,17 +118,6 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         help="also train the recipe once on every trainable row at the first --layers layer and save it "
         "there as a head artefact (with the LOSO report); never write over model/assets by accident",
     )
-
-
-def _non_negative(value: str) -> float:
-    """A weight for a penalty: a negative one would reward what the penalty is there to stop."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number >= 0:  # also rejects nan
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return number
 
 
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:

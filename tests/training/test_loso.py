@@ -261,9 +261,21 @@ def test_the_refuse_allow_penalty_reaches_every_fold() -> None:
     assert harmful_p_allow(5.0) < 0.5 * harmful_p_allow(0.0)
 
 
-def test_a_negative_refuse_allow_weight_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    for bad in ("-1", "nan", "lots"):
+@pytest.mark.parametrize(
+    ("command", "option", "bad"),
+    [
+        (["eval", "--loso", "--data", "x.jsonl"], "--refuse-allow", ("-1", "nan", "lots")),
+        (["eval", "--loso", "--data", "x.jsonl"], "--max-benign-refused", ("-0.1", "1.5", "nan", "some")),
+        (["train-head", "--out", "x"], "--max-benign-refused", ("-0.1", "1.5", "nan", "some")),
+    ],
+)
+def test_a_meaningless_number_is_a_clear_error(
+    command: list[str], option: str, bad: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A negative penalty weight would reward allowing harmful rows; a benign-refused cap outside 0..1
+    would silently calibrate nothing. Both stop at the command line with the option named."""
+    for value in bad:
         with pytest.raises(SystemExit) as exit_info:
-            main(["eval", "--loso", "--data", "x.jsonl", "--refuse-allow", bad])
+            main([*command, option, value])
         assert exit_info.value.code == 2
-        assert "--refuse-allow" in capsys.readouterr().err
+        assert option in capsys.readouterr().err
