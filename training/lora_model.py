@@ -128,7 +128,13 @@ class TrainModel:
         return Forward(logits, pooled, out.hidden_states[-1], head_hidden)
 
     def losses(
-        self, batch: Batch, settings: LossSettings, weights: torch.Tensor | None, step: int, total_steps: int
+        self,
+        batch: Batch,
+        settings: LossSettings,
+        weights: torch.Tensor | None,
+        step: int,
+        total_steps: int,
+        row_weights: torch.Tensor | None = None,
     ) -> LossTerms:
         """One forward pass, then every term of the composite loss for this micro-batch."""
         fwd = self.forward(batch)
@@ -145,6 +151,7 @@ class TrainModel:
                 weights=weights,
                 step=step,
                 total_steps=total_steps,
+                row_weights=None if row_weights is None else row_weights.to(self.device),
             )
 
     @torch.no_grad()

@@ -1,7 +1,8 @@
 """The trainer's composite loss, one pure function per term.
 
 total = w_lm · LM(task_output tokens of ALLOW rows)
-      + w_safety · CE_or_focal(safety head logits, label; class weights)
+      + w_safety · CE_or_focal(safety head logits, label; class weights, or per-row source-balanced
+                  weights with ``loss.source_balance``)
       + w_refuse_allow · mean over REFUSE rows of −log(1 − p(ALLOW))
       + pet_weight(step) · PET(hidden states of the head's layer)
 
@@ -11,6 +12,7 @@ an exact zero so the batch still trains the others.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -65,17 +67,48 @@ def class_weights(labels: Sequence[int], mode: str | Sequence[float]) -> torch.T
     return weights
 
 
+def source_balanced_weights(
+    labels: Sequence[int], sources: Sequence[str], class_w: torch.Tensor | None
+) -> torch.Tensor:
+    """Per-row safety-loss weights over a training set, mean 1.
+
+    Within each label every source weighs the same (a 3,000-row benchmark no more than a 300-row project
+    set), and ``class_w`` (from :func:`class_weights`, or None) then weighs the labels. With class weights
+    "auto" this is the frozen-feature head's balance (:func:`training.train_head.row_weights`): without it
+    a head learns which source a prompt came from rather than whether it is harmful."""
+    if len(labels) != len(sources):
+        raise ValueError(f"{len(labels)} labels but {len(sources)} sources")
+    groups = Counter(zip(sources, labels, strict=True))
+    groups_per_label = Counter(label for _, label in groups)
+    rows_per_label = Counter(labels)
+    pairs = zip(sources, labels, strict=True)
+    w = torch.tensor([rows_per_label[y] / (groups_per_label[y] * groups[(src, y)]) for src, y in pairs])
+    if class_w is not None:
+        w = w * class_w[torch.tensor(list(labels), dtype=torch.long)]
+    return w / w.mean()
+
+
 def safety_loss(
-    logits: torch.Tensor, labels: torch.Tensor, *, weights: torch.Tensor | None = None, gamma: float = 0.0
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    weights: torch.Tensor | None = None,
+    gamma: float = 0.0,
+    row_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Class-weighted cross-entropy (gamma = 0) or focal loss (gamma > 0) of the safety head.
 
-    logits (batch, 3), labels (batch,). Normalised by the summed weights of the rows, like
-    ``cross_entropy(weight=...)``, so gamma = 0 gives exactly the weighted cross-entropy.
+    logits (batch, 3), labels (batch,). With class ``weights``, normalised by the summed weights of the
+    rows, like ``cross_entropy(weight=...)``, so gamma = 0 gives exactly the weighted cross-entropy.
+    ``row_weights`` (batch,), from :func:`source_balanced_weights` (class weights folded in, mean 1 over
+    the training set), replace ``weights`` and give the plain weighted mean: normalising them per
+    micro-batch would undo the balance a batch of four rows is meant to carry.
     """
     logp = torch.log_softmax(logits.float(), dim=-1).gather(1, labels[:, None]).squeeze(1)  # (batch,)
-    w = weights.to(logits.device)[labels] if weights is not None else torch.ones_like(logp)
     focal = (1.0 - logp.exp()).pow(gamma) if gamma > 0 else torch.ones_like(logp)
+    if row_weights is not None:
+        return -(row_weights.to(logp) * focal * logp).mean()
+    w = weights.to(logits.device)[labels] if weights is not None else torch.ones_like(logp)
     return -(w * focal * logp).sum() / w.sum().clamp(min=1e-12)
 
 
@@ -126,10 +159,14 @@ def composite_loss(
     weights: torch.Tensor | None,
     step: int,
     total_steps: int,
+    row_weights: torch.Tensor | None = None,
 ) -> LossTerms:
-    """Every term and their weighted sum for one micro-batch (weights from ``settings``)."""
+    """Every term and their weighted sum for one micro-batch (weights from ``settings``; ``row_weights``,
+    when given, replace the class ``weights`` in the safety term)."""
     lm = lm_loss(final_hidden, lm_labels, output_head) if settings.lm > 0 else _zero(head_logits)
-    safety = safety_loss(head_logits, safety_labels, weights=weights, gamma=settings.focal_gamma)
+    safety = safety_loss(
+        head_logits, safety_labels, weights=weights, gamma=settings.focal_gamma, row_weights=row_weights
+    )
     refuse = refuse_allow_penalty(head_logits, safety_labels)
     pet_weight = settings.pet.schedule().weight(step, total_steps)
     pet = pet_penalty(pet_hidden, attention_mask)  # always computed: cheap, and logged in every phase

@@ -79,6 +79,7 @@ class LossSettings:
     refuse_allow: NonNegative = 1.0  # extra -log(1 - p(ALLOW)) on REFUSE rows
     focal_gamma: NonNegative = 0.0  # 0 = class-weighted cross-entropy; > 0 = focal loss
     class_weights: Literal["auto", "none"] | tuple[float, float, float] = "auto"  # ALLOW, REFUSE, ESCALATE
+    source_balance: bool = True  # within each label every source weighs the same (then class_weights)
     pet: PetSettings = PetSettings()
 
 

@@ -29,7 +29,7 @@ from training.batching import collate, encode_rows, epoch_order, rows_digest, ta
 from training.data import SafetyRow
 from training.export import write_run
 from training.lora_model import TrainModel, build_model, choose_placement
-from training.losses import class_weights
+from training.losses import class_weights, source_balanced_weights
 from training.metrics import decision_report
 from training.optimisers import DualOptimiser
 from training.progress import Progress, config_changes
@@ -110,6 +110,13 @@ class _Run:
             self.total_steps = min(self.total_steps, config.max_steps)
         self.opt = DualOptimiser(model, config, self.total_steps)
         self.weights = class_weights([e.safety_label for e in self.enc_train], config.loss.class_weights)
+        self.row_weights = (
+            source_balanced_weights(
+                [e.safety_label for e in self.enc_train], [r.source for r in self.train_rows], self.weights
+            )
+            if config.loss.source_balance
+            else None
+        )
         self.policy = load_policy()
         self.p = Progress.fresh(config)
         self.digest = rows_digest(self.train_rows, self.val_rows)
@@ -164,7 +171,8 @@ class _Run:
         lrs = self.opt.lrs()
         for k, ids in enumerate(window):
             batch = collate([self.enc_train[i] for i in ids], pad_id=model.pad_id).to(model.device)
-            terms = model.losses(batch, self.config.loss, self.weights, self.p.step, self.total_steps)
+            rw = None if self.row_weights is None else self.row_weights[ids]
+            terms = model.losses(batch, self.config.loss, self.weights, self.p.step, self.total_steps, rw)
             if terms.total.requires_grad:
                 (terms.total / len(window)).backward()
             for key, value in terms.as_floats().items():

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from model.pet import pet_penalty
+from training.data import SafetyRow
 from training.losses import (
     IGNORE,
     class_weights,
@@ -17,8 +18,10 @@ from training.losses import (
     next_token_targets,
     refuse_allow_penalty,
     safety_loss,
+    source_balanced_weights,
 )
 from training.train_config import LossSettings, PetSettings
+from training.train_head import row_weights
 
 ALLOW, REFUSE, ESCALATE = 0, 1, 2
 
@@ -70,6 +73,40 @@ def test_safety_loss_gamma_zero_is_weighted_cross_entropy_and_focal_down_weights
     ratio = safety_loss(easy, torch.tensor([ALLOW]), gamma=2.0) / safety_loss(easy, torch.tensor([ALLOW]))
     p = torch.softmax(easy, -1)[0, 0].item()
     assert ratio.item() == pytest.approx((1 - p) ** 2, rel=1e-4)
+
+
+def test_source_balanced_weights_give_every_source_of_a_label_the_same_share() -> None:
+    labels = [ALLOW] * 6 + [ALLOW] * 2 + [REFUSE] * 4 + [ESCALATE] * 1
+    sources = ["big"] * 6 + ["small"] * 2 + ["harm"] * 4 + ["seed"]
+    w = source_balanced_weights(labels, sources, None)
+    assert w.mean().item() == pytest.approx(1.0)
+    big, small = w[:6].sum().item(), w[6:8].sum().item()
+    assert big == pytest.approx(small)  # 6 rows of one source weigh what 2 rows of the other do
+    assert big + small == pytest.approx(8 * w[8:12].mean().item())  # a label keeps its rows' share
+
+    # with class weights "auto" it is the frozen-feature head's balance, row for row
+    auto = source_balanced_weights(labels, sources, class_weights(labels, "auto"))
+    names = {ALLOW: "ALLOW", REFUSE: "REFUSE", ESCALATE: "ESCALATE"}
+    rows = [
+        SafetyRow(id=f"r{i}", prompt=f"p{i}", label=names[lab], lang="en", source=src)  # type: ignore[arg-type]
+        for i, (lab, src) in enumerate(zip(labels, sources, strict=True))
+    ]
+    head = row_weights(rows)
+    assert torch.allclose(auto, head / head.mean(), rtol=1e-5)
+    with pytest.raises(ValueError, match="labels but"):
+        source_balanced_weights(labels, sources[:-1], None)
+
+
+def test_row_weights_are_a_plain_weighted_mean_not_renormalised_per_batch() -> None:
+    """A micro-batch of four rows carries the balance only if the weights are not divided out again."""
+    logits = torch.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]])
+    labels = torch.tensor([ALLOW, ALLOW])
+    per_row = -torch.log_softmax(logits, -1)[:, ALLOW]
+    rw = torch.tensor([3.0, 0.5])
+    got = safety_loss(logits, labels, row_weights=rw, weights=torch.tensor([9.0, 9.0, 9.0]))
+    assert got.item() == pytest.approx(((rw * per_row).sum() / 2).item(), rel=1e-6)
+    one = safety_loss(logits[:1], labels[:1], row_weights=rw[:1])  # a heavy row alone still weighs 3
+    assert one.item() == pytest.approx(3.0 * per_row[0].item(), rel=1e-6)
 
 
 def test_class_weights_auto_balance_the_classes_seen() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from app.model_loader import load_model
 from app.settings import Settings
 from model.artifacts import read_verified
 from model.policy import load_policy
+from tests.training.gate_fixtures import labelled_rows
 from tests.training.tiny_training import tiny_config, tiny_rows, torch_threads
 from training import checkpoint
 from training.batching import collate, encode_rows
@@ -20,7 +22,7 @@ from training.lora_model import build_model, choose_placement
 from training.losses import class_weights
 from training.metrics import decision_report
 from training.optimisers import DualOptimiser
-from training.trainer import TrainError, TrainResult, train
+from training.trainer import TrainError, TrainResult, _Run, train
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -175,3 +177,23 @@ def test_a_used_folder_or_missing_rows_are_refused(tiny_model_dir: Path, tmp_pat
     train(config, train_rows=rows, val_rows=rows[:2], out_dir=tmp_path, progress=False)
     with pytest.raises(TrainError, match="already holds checkpoints"):
         train(config, train_rows=rows, val_rows=rows[:2], out_dir=tmp_path)
+
+
+def test_source_balance_weighs_every_source_of_a_label_the_same(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """The joint trainer's safety loss gets the frozen-feature head's balance: two ALLOW rows of a small
+    source weigh, together, what the six ALLOW rows of the big one do; off, class weights only."""
+    small_source = labelled_rows("small-", "ALLOW", "Summarise the notes of meeting {i}.", 2, source="s")
+    rows = [*tiny_rows(), *small_source]
+    config = tiny_config(tiny_model_dir)
+    model = build_model(config, choose_placement(config))
+    run = _Run(config, model, rows, rows[:3], tmp_path / "on", progress=False)
+    assert run.row_weights is not None and run.row_weights.shape == (len(rows),)
+    big = [i for i, r in enumerate(rows) if r.source == "tiny" and r.label == "ALLOW"]
+    small = [i for i, r in enumerate(rows) if r.source == "s"]
+    assert len(big) == 6 and len(small) == 2
+    assert run.row_weights[big].sum().item() == pytest.approx(run.row_weights[small].sum().item())
+    refuse = [i for i, r in enumerate(rows) if r.label == "REFUSE"]
+    assert run.row_weights[refuse].sum().item() == pytest.approx(run.row_weights[big + small].sum().item())
+
+    off = replace(config, loss=replace(config.loss, source_balance=False))
+    assert _Run(off, model, rows, rows[:3], tmp_path / "off", progress=False).row_weights is None
