@@ -224,11 +224,16 @@ def build_model(config: TrainConfig, placement: Placement) -> TrainModel:
         lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         lm.enable_input_require_grads()
     torch.manual_seed(config.seed)
+    n_layers = lm.config.num_hidden_layers
+    outside = [v for v in config.lora.layers or () if not 0 <= v < n_layers]
+    if outside:
+        raise ConfigError(f"lora.layers {outside} are outside the model's decoder layers 0..{n_layers - 1}")
     lora = LoraConfig(
         r=config.lora.r,
         lora_alpha=config.lora.alpha,
         lora_dropout=config.lora.dropout,
         target_modules=list(config.lora.targets),
+        layers_to_transform=list(config.lora.layers) if config.lora.layers else None,
         bias="none",
         task_type="CAUSAL_LM",
     )
@@ -236,7 +241,6 @@ def build_model(config: TrainConfig, placement: Placement) -> TrainModel:
     head = _make_head(config, hidden_size=lm.config.hidden_size, n_layers=lm.config.num_hidden_layers)
     gate = None
     if config.gate.enabled:
-        n_layers = lm.config.num_hidden_layers
         layer = config.gate.layer if config.gate.layer >= 0 else n_layers + config.gate.layer
         if not 0 <= layer < n_layers:
             raise ConfigError(f"gate.layer {config.gate.layer} is outside the model's {n_layers} layers")

@@ -35,6 +35,7 @@ class LoraSettings:
     alpha: Positive = 32
     dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.05
     targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    layers: tuple[int, ...] | None = None  # decoder layers that get adapters (0-based); None = every layer
 
 
 @dataclass(frozen=True, config=_STRICT)

@@ -22,6 +22,7 @@ from training.lora_model import build_model, choose_placement
 from training.losses import class_weights
 from training.metrics import decision_report
 from training.optimisers import DualOptimiser
+from training.train_config import ConfigError
 from training.trainer import TrainError, TrainResult, _Run, train
 
 
@@ -197,3 +198,13 @@ def test_source_balance_weighs_every_source_of_a_label_the_same(tiny_model_dir: 
 
     off = replace(config, loss=replace(config.loss, source_balance=False))
     assert _Run(off, model, rows, rows[:3], tmp_path / "off", progress=False).row_weights is None
+
+
+def test_lora_layers_put_adapters_on_the_chosen_decoder_layers_only(tiny_model_dir: Path) -> None:
+    """A cheaper joint training: adapters on the top layers only (backward stops below them)."""
+    config = tiny_config(tiny_model_dir, lora={"layers": [1]})
+    model = build_model(config, choose_placement(config))
+    adapted = {n for n, p in model.lm.named_parameters() if p.requires_grad}
+    assert adapted and all(".layers.1." in n for n in adapted)
+    with pytest.raises(ConfigError, match=r"lora.layers \[7\] are outside"):
+        build_model(tiny_config(tiny_model_dir, lora={"layers": [1, 7]}), choose_placement(config))
