@@ -75,8 +75,9 @@ class FoldPolicies:
         self.refuse_by_fold[fold.group] = refuse
         self.by_row.update({i: policy for i in fold.test})
 
-    def for_rows(self, n: int) -> list[PolicyConfig]:
-        return [self.by_row.get(i, self.base) for i in range(n)]
+    def for_rows(self, n: int | Sequence[int]) -> list[PolicyConfig]:
+        """The policy of rows ``0..n-1``, or of the given row indices."""
+        return [self.by_row.get(i, self.base) for i in (range(n) if isinstance(n, int) else n)]
 
 
 def hold_out_group(row: SafetyRow, category_folds: Iterable[str]) -> str:
@@ -110,16 +111,33 @@ def make_folds(rows: Sequence[SafetyRow], config: LosoConfig) -> list[Fold]:
 FitPredict = Callable[[Fold], Probs]
 
 
-def cross_predict(rows: Sequence[SafetyRow], folds: Iterable[Fold], fit_predict: FitPredict) -> Probs:
-    """Probabilities for every row, each from the fold that held its group out."""
+def cross_predict(
+    rows: Sequence[SafetyRow],
+    folds: Iterable[Fold],
+    fit_predict: FitPredict,
+    scored: Sequence[int] | None = None,
+) -> Probs:
+    """Probabilities for every row (or for the ``scored`` row indices, in that order: the test rows of a
+    subset of the folds), each from the fold that held its group out."""
     out: list[dict[Decision, float] | None] = [None] * len(rows)
     for fold in folds:
         for i, probs in zip(fold.test, fit_predict(fold), strict=True):
             out[i] = probs
-    missing = [i for i, p in enumerate(out) if p is None]
+    wanted = range(len(rows)) if scored is None else scored
+    missing = [i for i in wanted if out[i] is None]
     if missing:
         raise ValueError(f"{len(missing)} rows are in no fold")
-    return [p for p in out if p is not None]
+    return [p for p in (out[i] for i in wanted) if p is not None]
+
+
+def select_folds(folds: Sequence[Fold], names: Sequence[str]) -> list[Fold]:
+    """The folds holding out the named sources (a source split by category: all its groups, or one
+    ``source#k``); an unknown name is an error that lists the known ones."""
+    known = {f.group for f in folds} | {f.group.split("#")[0] for f in folds}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise LosoError(f"no fold holds out {unknown}; the folds are: {', '.join(sorted(known))}")
+    return [f for f in folds if f.group in names or f.group.split("#")[0] in names]
 
 
 def head_method(

@@ -31,12 +31,15 @@ from training.loso import (
     head_method,
     keyword_method,
     make_folds,
+    select_folds,
 )
 from training.loso_artefact import save_artefact
 from training.loso_curve import allow_curve, curve_chart
 from training.loso_data import PROJECT_FILES, load_rows
+from training.loso_joint import add_joint_arguments, joint_config, joint_method
 from training.loso_report import PROJECT_SOURCES, acceptance, bar_chart, format_table, summarise_method
 from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED
+from training.train_config import ConfigError
 from training.train_head import HeadTrainConfig
 
 BASELINES = ("keyword", "embed-lr")
@@ -118,6 +121,7 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         help="also train the recipe once on every trainable row at the first --layers layer and save it "
         "there as a head artefact (with the LOSO report); never write over model/assets by accident",
     )
+    add_joint_arguments(g)
 
 
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
@@ -140,9 +144,13 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         return 2
     try:
         folds = make_folds(rows, config)
-    except LosoError as exc:
+        if args.folds:
+            folds = select_folds(folds, [v.strip() for v in args.folds.split(",") if v.strip()])
+        joint = joint_config(args.joint, args.joint_set, base=base, var_dir=var_dir) if args.joint else None
+    except (LosoError, ConfigError) as exc:
         print(f"error: {exc}")
         return 2
+    scored = sorted(i for f in folds for i in f.test)  # every row, unless --folds picked some
     baselines = [] if args.baselines == "none" else [b for b in args.baselines.split(",") if b]
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
@@ -151,7 +159,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     policy = load_policy()
     methods: dict[str, FitPredict] = {}
     fold_policies: dict[str, FoldPolicies] = {}  # per head method: each fold's calibrated refuse threshold
-    head_layers = [int(v) for v in args.layers.split(",") if v.strip()]
+    head_layers = [int(v) for v in args.layers.split(",") if v.strip() and v.strip() != "none"]
     if head_layers:
         try:
             feats, resolved, lm_info = _features(
@@ -171,6 +179,13 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
             name = f"so8t-L{given}" + ("" if args.pooling == "last" else f"-{args.pooling}")
             collector = fold_policies[name] = FoldPolicies(policy)
             methods[name] = head_method(feats[layer], rows, layer, policy, config, collector)
+    joint_records: dict[str, dict[str, Any]] = {}
+    if joint is not None:
+        collector = fold_policies["so8t-joint"] = FoldPolicies(policy)
+        runs = args.joint_runs or var_dir / "loso" / "joint-runs"
+        methods["so8t-joint"] = joint_method(
+            rows, joint, runs, policy, config, collector, records=joint_records
+        )
     if "keyword" in baselines:
         methods["keyword"] = keyword_method(rows, policy)
     if "embed-lr" in baselines:
@@ -178,18 +193,31 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         methods["embed-lr"] = embedding_lr_method(emb, rows)
 
     report: dict[str, Any] = {"protocol": _protocol(args, base, files, rows, folds, config), "methods": {}}
-    public = frozenset(r.source for r in rows if r.source not in PROJECT_SOURCES)  # the curve's sources
+    if joint is not None:
+        report["protocol"]["joint_train_config"] = joint.to_dict()
+    judged = [rows[i] for i in scored]
+    public = frozenset(r.source for r in judged if r.source not in PROJECT_SOURCES)  # the curve's sources
     for name, fit_predict in methods.items():
-        probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict)
+        try:
+            probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict, scored)
+        except LosoError as exc:
+            print(f"error: {exc}")
+            return 2
         collected = fold_policies.get(name)
         report["methods"][name] = summarise_method(
-            rows, probs, collected.for_rows(len(rows)) if collected else policy
+            judged, probs, collected.for_rows(scored) if collected else policy
         )
         if collected:
             report["methods"][name]["refuse_threshold_by_fold"] = collected.refuse_by_fold
-        report["methods"][name]["allow_curve_public"] = allow_curve(rows, probs, sources=public)
+        report["methods"][name]["allow_curve_public"] = allow_curve(judged, probs, sources=public)
+    if joint_records:
+        report["methods"]["so8t-joint"]["training_by_fold"] = joint_records
     report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
     print(format_table(report))
+    if args.folds:
+        print(
+            f"(--folds: these figures cover the held-out {', '.join(sorted({f.group for f in folds}))} only)"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -277,6 +305,7 @@ def _protocol(
         "head_epochs": config.head.epochs,
         "refuse_allow": config.head.refuse_allow,
         "pooling": args.pooling,
+        "held_out_only": sorted({f.group for f in folds}) if args.folds else None,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}
             for f in folds

@@ -23,6 +23,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from model.labels import Decision
 from model.policy import load_policy
 from training import checkpoint
 from training.batching import collate, encode_rows, epoch_order, rows_digest, task_output_of, windows
@@ -37,7 +38,7 @@ from training.stopping import StopRequest, TrainingInterrupted
 from training.train_config import TrainConfig
 from training.train_head import fit_temperature
 
-__all__ = ["TrainConfig", "TrainError", "TrainResult", "TrainingInterrupted", "train"]
+__all__ = ["TrainConfig", "TrainError", "TrainResult", "TrainingInterrupted", "train", "train_then_judge"]
 log = logging.getLogger(__name__)
 
 
@@ -66,6 +67,30 @@ def train(
     progress: bool = True,
 ) -> TrainResult:
     """Train, write ``out_dir/artifact`` (+ history.json, loss_curve.png, checkpoints/) and report."""
+    result, _ = train_then_judge(
+        config,
+        train_rows=train_rows,
+        val_rows=val_rows,
+        judge=(),
+        out_dir=out_dir,
+        resume=resume,
+        progress=progress,
+    )
+    return result
+
+
+def train_then_judge(
+    config: TrainConfig,
+    *,
+    train_rows: Sequence[SafetyRow],
+    val_rows: Sequence[SafetyRow],
+    judge: Sequence[SafetyRow],
+    out_dir: Path,
+    resume: bool = False,
+    progress: bool = True,
+) -> tuple[TrainResult, list[dict[Decision, float]]]:
+    """:func:`train`, then the trained model's calibrated probabilities for the ``judge`` rows, from the
+    best weights in memory (the served artifact decides the same: ``test_trainer`` checks it)."""
     if not train_rows or not val_rows:
         raise TrainError(f"{len(train_rows)} training and {len(val_rows)} validation rows: need both")
     out_dir = Path(out_dir)
@@ -83,7 +108,13 @@ def train(
         if resume:
             log.info("nothing to resume in %s: starting at step 0", out_dir / "checkpoints")
     run.fit()
-    return run.finish()
+    result = run.finish()
+    if not judge:
+        return result, []
+    encoded = encode_rows(
+        run.model.tokenizer, judge, config.max_prompt_chars, config.max_answer_tokens, with_answer=False
+    )
+    return result, run.model.safety_probs(encoded, batch_size=config.eval_batch_size)
 
 
 class _Run:
