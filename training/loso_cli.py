@@ -38,6 +38,7 @@ from training.loso_curve import allow_curve, curve_chart
 from training.loso_data import PROJECT_FILES, load_rows
 from training.loso_joint import add_joint_arguments, joint_config, joint_method
 from training.loso_report import PROJECT_SOURCES, acceptance, bar_chart, format_table, summarise_method
+from training.stopping import TrainingInterrupted
 from training.thresholds import DEFAULT_MAX_BENIGN_REFUSED
 from training.train_config import ConfigError
 from training.train_head import HeadTrainConfig
@@ -203,6 +204,9 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         except LosoError as exc:
             print(f"error: {exc}")
             return 2
+        except TrainingInterrupted as exc:  # a --joint fold saved a checkpoint: the same command resumes it
+            print(f"{exc}\nrun the same command again to resume")
+            return 128 + exc.signum
         collected = fold_policies.get(name)
         report["methods"][name] = summarise_method(
             judged, probs, collected.for_rows(scored) if collected else policy
