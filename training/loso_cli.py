@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,17 +10,13 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from model.artifacts import tokenizer_digest
-from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.arg_types import non_negative, share
 from training.baselines import minilm_embeddings
-from training.data import SafetyRow
-from training.features import POOLINGS, cache_file, extract
-from training.licences import EVAL_ONLY_SOURCES, licence_of
+from training.features import POOLINGS
+from training.licences import EVAL_ONLY_SOURCES
 from training.loso import (
     FitPredict,
-    Fold,
     FoldPolicies,
     LosoConfig,
     LosoError,
@@ -36,6 +31,7 @@ from training.loso import (
 from training.loso_artefact import save_artefact
 from training.loso_curve import allow_curve, curve_chart
 from training.loso_data import PROJECT_FILES, load_rows
+from training.loso_inputs import features, protocol
 from training.loso_joint import add_joint_arguments, joint_config, joint_method
 from training.loso_report import PROJECT_SOURCES, acceptance, bar_chart, format_table, summarise_method
 from training.stopping import TrainingInterrupted
@@ -63,7 +59,12 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         help="add the project's own sets: training/seed (ESCALATE) and training/data_sets",
     )
     g.add_argument("--cap", type=int, help="at most N rows per (source, label), a nested reproducible sample")
-    g.add_argument("--layers", default="20", help="head layer(s) to evaluate, comma separated (default 20)")
+    g.add_argument(
+        "--layers",
+        default="20",
+        help="head layer(s) to evaluate, comma separated (default 20); 14+16 reads both layers' states side "
+        "by side (an experiment: not servable); none = no frozen-feature head (e.g. with --joint)",
+    )
     g.add_argument(
         "--feature-layers",
         default="12,16,20,-1",
@@ -125,7 +126,25 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     add_joint_arguments(g)
 
 
+def head_specs(layers: str) -> dict[str, list[int]]:
+    """``--layers`` -> {method suffix: layers read side by side}: "16,14+16" -> {"16": [16], "14+16":
+    [14, 16]}."""
+    specs = [v.strip() for v in layers.split(",") if v.strip() and v.strip() != "none"]
+    try:
+        return {spec: [int(v) for v in spec.split("+")] for spec in specs}
+    except ValueError:
+        raise LosoError(
+            f"--layers {layers!r}: give layer numbers, comma separated (join two with + to read both) or none"
+        ) from None
+
+
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
+    if args.save_head is not None and "+" in args.layers.split(",")[0]:
+        print(
+            "error: --save-head trains the first --layers entry, which must be one layer (the runtime reads "
+            "one)"
+        )
+        return 2
     if args.save_head is not None and args.pooling != "last":
         print("error: the runtime serves last-token heads only; --save-head needs --pooling last")
         return 2
@@ -160,10 +179,15 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     policy = load_policy()
     methods: dict[str, FitPredict] = {}
     fold_policies: dict[str, FoldPolicies] = {}  # per head method: each fold's calibrated refuse threshold
-    head_layers = [int(v) for v in args.layers.split(",") if v.strip() and v.strip() != "none"]
+    try:
+        specs = head_specs(args.layers)
+    except LosoError as exc:
+        print(f"error: {exc}")
+        return 2
+    head_layers = list(dict.fromkeys(v for parts in specs.values() for v in parts))
     if head_layers:
         try:
-            feats, resolved, lm_info = _features(
+            feats, resolved, lm_info = features(
                 rows,
                 base,
                 args.features_cache,
@@ -176,10 +200,12 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         except LosoError as exc:
             print(f"error: {exc}")
             return 2
-        for layer, given in resolved.items():
-            name = f"so8t-L{given}" + ("" if args.pooling == "last" else f"-{args.pooling}")
+        index = {given: i for i, given in resolved.items()}
+        for spec, parts in specs.items():
+            x = torch.cat([feats[index[v]] for v in parts], dim=1)  # one layer, or several side by side
+            name = f"so8t-L{spec}" + ("" if args.pooling == "last" else f"-{args.pooling}")
             collector = fold_policies[name] = FoldPolicies(policy)
-            methods[name] = head_method(feats[layer], rows, layer, policy, config, collector)
+            methods[name] = head_method(x, rows, index[parts[-1]], policy, config, collector)
     joint_records: dict[str, dict[str, Any]] = {}
     if joint is not None:
         collector = fold_policies["so8t-joint"] = FoldPolicies(policy)
@@ -193,7 +219,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         emb = minilm_embeddings(rows, cache_file=var_dir / "features" / "minilm-l6-v2.pt")
         methods["embed-lr"] = embedding_lr_method(emb, rows)
 
-    report: dict[str, Any] = {"protocol": _protocol(args, base, files, rows, folds, config), "methods": {}}
+    report: dict[str, Any] = {"protocol": protocol(args, base, files, rows, folds, config), "methods": {}}
     if joint is not None:
         report["protocol"]["joint_train_config"] = joint.to_dict()
     judged = [rows[i] for i in scored]
@@ -227,7 +253,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     if args.save_head is not None and head_layers:
-        layer = next(iter(resolved))
+        layer = index[next(iter(specs.values()))[0]]
         head, refuse = fit_shippable(feats[layer], rows, layer, policy, config)
         save_artefact(
             args.save_head,
@@ -254,65 +280,3 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         except ImportError:
             print("matplotlib is not installed (pip install -e '.[bench]'): no chart")
     return 0
-
-
-def _features(
-    rows: list[SafetyRow],
-    base: str,
-    cache: Path | None,
-    var_dir: Path,
-    feature_layers: str,
-    head_layers: list[int],
-    batch_size: int,
-    pooling: str = "last",
-) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
-    """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
-    the base model's name, tokenizer hash and layer count)."""
-    lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
-    n = lm.config.num_hidden_layers
-    index = {v: v if v >= 0 else n + 1 + v for v in [*head_layers, *map(int, feature_layers.split(","))]}
-    layers = sorted({index[int(v)] for v in feature_layers.split(",")})
-    missing = [v for v in head_layers if index[v] not in layers]
-    if missing:
-        raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
-    cache = cache or cache_file(var_dir, describe_base(base), layers, pooling)
-    if cache.is_file() and list(torch.load(cache)["layers"]) != layers:
-        raise LosoError(f"{cache} holds other layers; pass the same --feature-layers or another cache")
-    feats = extract(
-        lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size, pooling=pooling
-    )
-    info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
-    return feats, {index[v]: v for v in head_layers}, info
-
-
-def _protocol(
-    args: argparse.Namespace,
-    base: str,
-    files: list[Path],
-    rows: list[SafetyRow],
-    folds: list[Fold],
-    config: LosoConfig,
-) -> dict[str, Any]:
-    counts: dict[str, dict[str, int]] = {}
-    for r in rows:
-        counts.setdefault(r.source, {}).setdefault(f"{r.lang}/{r.label}", 0)
-        counts[r.source][f"{r.lang}/{r.label}"] += 1
-    return {
-        "base_model": describe_base(base),
-        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
-        "cap_per_source_label": args.cap,
-        "rows": len(rows),
-        "rows_by_source": dict(sorted(counts.items())),
-        "licences": {s: licence_of(s) for s in sorted(counts)},
-        "eval_only_sources": sorted(config.eval_only),
-        "category_folds": sorted(config.category_folds),
-        "head_epochs": config.head.epochs,
-        "refuse_allow": config.head.refuse_allow,
-        "pooling": args.pooling,
-        "held_out_only": sorted({f.group for f in folds}) if args.folds else None,
-        "folds": [
-            {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}
-            for f in folds
-        ],
-        "policy_version": load_policy().version,
-    }

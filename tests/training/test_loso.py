@@ -20,6 +20,7 @@ from training.features import pool_mean_after, shared_prefix_tokens
 from training.loso import (
     Fold,
     LosoConfig,
+    LosoError,
     cross_predict,
     embedding_lr_method,
     head_method,
@@ -27,6 +28,7 @@ from training.loso import (
     keyword_method,
     make_folds,
 )
+from training.loso_cli import head_specs
 from training.loso_data import load_rows
 from training.loso_report import acceptance, format_table, summarise_method
 from training.thresholds import GRID
@@ -279,3 +281,31 @@ def test_a_meaningless_number_is_a_clear_error(
             main([*command, option, value])
         assert exit_info.value.code == 2
         assert option in capsys.readouterr().err
+
+
+def test_layers_side_by_side_are_one_more_method_and_never_a_served_head(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert head_specs("16, 14+16,none") == {"16": [16], "14+16": [14, 16]}
+    with pytest.raises(LosoError, match="give layer numbers"):
+        head_specs("16,top")
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"id": r.id, "prompt": r.prompt, "label": r.label, "lang": r.lang, "source": r.source})
+            + "\n"
+            for r in synthetic_rows(per_source=4)
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SO8T_MODEL_NAME_OR_PATH", str(tiny_model_dir))
+    monkeypatch.setenv("SO8T_VAR_DIR", str(tmp_path / "var"))
+    args = ["eval", "--loso", "--data", str(data), "--feature-layers", "1,-1", "--epochs", "2"]
+    args += ["--baselines", "none", "--out", str(tmp_path / "r.json")]
+    assert main([*args, "--layers", "1,1+-1"]) == 0
+    methods = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["methods"]
+    assert set(methods) == {"so8t-L1", "so8t-L1+-1"}
+    assert set(methods["so8t-L1+-1"]["by_source"]) == {*SOURCES, "enterprise_seed"}
+    assert main([*args, "--layers", "1+-1", "--save-head", str(tmp_path / "h")]) == 2
+    assert "must be one layer" in capsys.readouterr().out and not (tmp_path / "h").exists()
+    assert main([*args, "--layers", "1,x"]) == 2 and "give layer numbers" in capsys.readouterr().out
