@@ -30,7 +30,7 @@ from training.batching import rows_digest
 from training.data import SafetyRow
 from training.loso import FitPredict, Fold, FoldPolicies, LosoConfig, LosoError, Probs
 from training.thresholds import fit_refuse_threshold
-from training.train_config import TrainConfig
+from training.train_config import ConfigError, TrainConfig
 
 PROBS_FILE = "held_out.json"
 
@@ -78,7 +78,7 @@ def joint_method(
                     resume=True,
                     progress=progress,
                 )
-            except TrainError as exc:  # e.g. a checkpoint there from another config: say which fold
+            except (TrainError, ConfigError) as exc:  # e.g. another config's checkpoint there: name the fold
                 raise LosoError(f"joint training for fold {fold.group} in {out}: {exc}") from exc
             facts = {
                 k: result.metrics.get(k)

@@ -99,6 +99,8 @@ def test_eval_loso_joint_on_the_tiny_model(
     assert main([*args, "--joint-set", "lora.r=2"]) == 2
     assert "joint training for fold beta_en" in capsys.readouterr().out
     # bad options are clear errors
+    assert main([*args, "--joint-set", "lora.layers=[9]"]) == 2  # the tiny model has 2 decoder layers
+    assert "lora.layers [9] are outside" in capsys.readouterr().out
     assert main([*args[:-2], "--joint-set", "no_such_key=1"]) == 2
     assert "no_such_key" in capsys.readouterr().out
     assert main([*args[:-6], "--folds", "nowhere", "--out", str(out)]) == 2
