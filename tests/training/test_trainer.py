@@ -23,7 +23,8 @@ from training.losses import class_weights
 from training.metrics import decision_report
 from training.optimisers import DualOptimiser
 from training.train_config import ConfigError
-from training.trainer import TrainError, TrainResult, _Run, train
+from training.train_run import TrainRun
+from training.trainer import TrainError, TrainResult, train
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -187,7 +188,7 @@ def test_source_balance_weighs_every_source_of_a_label_the_same(tiny_model_dir: 
     rows = [*tiny_rows(), *small_source]
     config = tiny_config(tiny_model_dir)
     model = build_model(config, choose_placement(config))
-    run = _Run(config, model, rows, rows[:3], tmp_path / "on", progress=False)
+    run = TrainRun(config, model, rows, rows[:3], tmp_path / "on", progress=False)
     assert run.row_weights is not None and run.row_weights.shape == (len(rows),)
     big = [i for i, r in enumerate(rows) if r.source == "tiny" and r.label == "ALLOW"]
     small = [i for i, r in enumerate(rows) if r.source == "s"]
@@ -197,7 +198,7 @@ def test_source_balance_weighs_every_source_of_a_label_the_same(tiny_model_dir: 
     assert run.row_weights[refuse].sum().item() == pytest.approx(run.row_weights[big + small].sum().item())
 
     off = replace(config, loss=replace(config.loss, source_balance=False))
-    assert _Run(off, model, rows, rows[:3], tmp_path / "off", progress=False).row_weights is None
+    assert TrainRun(off, model, rows, rows[:3], tmp_path / "off", progress=False).row_weights is None
 
 
 def test_lora_layers_put_adapters_on_the_chosen_decoder_layers_only(tiny_model_dir: Path) -> None:
