@@ -9,7 +9,6 @@ is fitted on it, and the test split is touched once, for the report.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from model.head import SafetyHead, SafetyHeadConfig
 from model.labels import LABELS
 from model.policy import PolicyConfig
 from training.data import SafetyRow
-from training.losses import refuse_allow_penalty
+from training.losses import class_weights, refuse_allow_penalty, source_balanced_weights
 from training.metrics import decision_report
 
 
@@ -38,14 +37,13 @@ class HeadTrainConfig:
 
 
 def row_weights(rows: Sequence[SafetyRow]) -> torch.Tensor:
-    """Each (source, label) group weighs the same within its label; each label weighs the same overall.
+    """Each (source, label) group weighs the same within its label; each label weighs the same overall
+    (:func:`training.losses.source_balanced_weights` with class weights "auto"; mean 1).
 
     Without this the head learns which benchmark a prompt came from rather than whether it is harmful.
     """
-    groups = Counter((r.source, r.label) for r in rows)
-    groups_per_label = Counter(label for _, label in groups)
-    w = torch.tensor([1.0 / (groups[(r.source, r.label)] * groups_per_label[r.label]) for r in rows])
-    return w * len(rows) / w.sum()
+    labels = [r.label_index for r in rows]
+    return source_balanced_weights(labels, [r.source for r in rows], class_weights(labels, "auto"))
 
 
 def train_head(

@@ -84,8 +84,11 @@ def test_source_balanced_weights_give_every_source_of_a_label_the_same_share() -
     assert big == pytest.approx(small)  # 6 rows of one source weigh what 2 rows of the other do
     assert big + small == pytest.approx(8 * w[8:12].mean().item())  # a label keeps its rows' share
 
-    # with class weights "auto" it is the frozen-feature head's balance, row for row
+    # with class weights "auto": 1 / ((source, label) groups of the label x rows of the group), mean 1 --
+    # the frozen-feature head's balance (train_head.row_weights), row for row
     auto = source_balanced_weights(labels, sources, class_weights(labels, "auto"))
+    expected = torch.tensor([1 / (2 * 6)] * 6 + [1 / (2 * 2)] * 2 + [1 / (1 * 4)] * 4 + [1 / (1 * 1)])
+    assert torch.allclose(auto, expected / expected.mean(), rtol=1e-5)
     names = {ALLOW: "ALLOW", REFUSE: "REFUSE", ESCALATE: "ESCALATE"}
     rows = [
         SafetyRow(id=f"r{i}", prompt=f"p{i}", label=names[lab], lang="en", source=src)  # type: ignore[arg-type]
