@@ -14,7 +14,7 @@ from model.artifacts import tokenizer_digest
 from model.loading import LoadConfig, describe_base, load_causal_lm
 from model.policy import load_policy
 from training.data import SafetyRow
-from training.features import cache_file, extract
+from training.features import FeatureCacheError, cache_file, extract
 from training.licences import licence_of
 from training.loso import Fold, LosoConfig, LosoError
 
@@ -39,11 +39,14 @@ def features(
     if missing:
         raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
     cache = cache or cache_file(var_dir, describe_base(base), layers, pooling)
-    if cache.is_file() and list(torch.load(cache)["layers"]) != layers:
-        raise LosoError(f"{cache} holds other layers; pass the same --feature-layers or another cache")
-    feats = extract(
-        lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size, pooling=pooling
-    )
+    try:  # extract reads the cache once and refuses one that holds other layers
+        feats = extract(
+            lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size, pooling=pooling
+        )
+    except FeatureCacheError:
+        raise LosoError(
+            f"{cache} holds other layers; pass the same --feature-layers or another cache"
+        ) from None
     info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
     return feats, {index[v]: v for v in head_layers}, info
 
