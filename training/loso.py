@@ -75,9 +75,9 @@ class FoldPolicies:
         self.refuse_by_fold[fold.group] = refuse
         self.by_row.update({i: policy for i in fold.test})
 
-    def for_rows(self, n: int | Sequence[int]) -> list[PolicyConfig]:
-        """The policy of rows ``0..n-1``, or of the given row indices."""
-        return [self.by_row.get(i, self.base) for i in (range(n) if isinstance(n, int) else n)]
+    def for_rows(self, indices: Iterable[int]) -> list[PolicyConfig]:
+        """The policy of each row index given, in that order."""
+        return [self.by_row.get(i, self.base) for i in indices]
 
 
 def hold_out_group(row: SafetyRow, category_folds: Iterable[str]) -> str:

@@ -139,7 +139,12 @@ def head_specs(layers: str) -> dict[str, list[int]]:
 
 
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
-    if args.save_head is not None and "+" in args.layers.split(",")[0]:
+    try:
+        specs = head_specs(args.layers)
+    except LosoError as exc:
+        print(f"error: {exc}")
+        return 2
+    if args.save_head is not None and len(next(iter(specs.values()), [])) > 1:
         print(
             "error: --save-head trains the first --layers entry, which must be one layer (the runtime reads "
             "one)"
@@ -179,11 +184,6 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     policy = load_policy()
     methods: dict[str, FitPredict] = {}
     fold_policies: dict[str, FoldPolicies] = {}  # per head method: each fold's calibrated refuse threshold
-    try:
-        specs = head_specs(args.layers)
-    except LosoError as exc:
-        print(f"error: {exc}")
-        return 2
     head_layers = list(dict.fromkeys(v for parts in specs.values() for v in parts))
     if head_layers:
         try:

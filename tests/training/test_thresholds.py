@@ -60,7 +60,7 @@ def test_per_fold_policies_decide_each_row_under_its_own_folds_threshold() -> No
     policies = FoldPolicies(POLICY)
     small = tuple(i for i, r in enumerate(rows) if r.source == "small")
     policies.record(Fold(group="small", train=(), val=(), test=small), 0.75)
-    summary = summarise_method(rows, probs, policies.for_rows(len(rows)))
+    summary = summarise_method(rows, probs, policies.for_rows(range(len(rows))))
     assert policies.refuse_by_fold == {"small": 0.75}
     assert summary["by_source"]["small"]["benign_refused"] == 0.0  # escalated, not refused
     assert summary["by_source"]["small"]["over_refusal"] == 0.5  # still not allowed: a person decides
