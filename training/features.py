@@ -8,7 +8,7 @@ in a ``.pt`` file keyed by row text hash; a rerun only computes rows it has not 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +122,15 @@ def extract(
 
 
 def save_cache(cache: Any, path: Path) -> None:
-    """Write ``cache`` to ``path`` atomically: a reader sees the old file or the new one, never half of one,
-    and two runs saving at once each use their own temporary file (the last rename wins)."""
+    """Write ``cache`` to ``path`` atomically (:func:`replace_atomically`)."""
+    replace_atomically(path, lambda tmp: torch.save(cache, tmp))
+
+
+def replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a temporary file beside ``path``, then rename it over ``path``: a reader sees the old file
+    or the new one, never half of one, and two runs saving at once each use their own temporary file (the
+    last rename wins)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    torch.save(cache, tmp)
+    write(tmp)
     tmp.replace(path)

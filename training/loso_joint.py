@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,6 +27,7 @@ from model.labels import Decision
 from model.policy import PolicyConfig
 from training.batching import rows_digest
 from training.data import SafetyRow
+from training.features import replace_atomically
 from training.loso import FitPredict, Fold, FoldPolicies, LosoConfig, LosoError, Probs
 from training.thresholds import fit_refuse_threshold
 from training.train_config import ConfigError, TrainConfig
@@ -85,7 +85,8 @@ def joint_method(
                 for k in ("step", "best_step", "stopped_early", "examples_per_second")
             }
             kept = {"digest": digest, "facts": facts, "probs": [_plain(p) for p in probs]}
-            _write(out / PROBS_FILE, kept)
+            text = json.dumps(kept) + "\n"
+            replace_atomically(out / PROBS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         probs = [{Decision(k): float(v) for k, v in p.items()} for p in kept["probs"]]
         if records is not None:
             records[fold.group] = kept["facts"]
@@ -124,13 +125,6 @@ def _kept(path: Path, digest: str) -> dict[str, Any] | None:
 
 def _plain(probs: dict[Decision, float]) -> dict[str, float]:
     return {label.value: value for label, value in probs.items()}
-
-
-def _write(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def add_joint_arguments(g: Any) -> None:
