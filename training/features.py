@@ -17,20 +17,23 @@ from tqdm import tqdm
 
 from model.head import pool_last_token
 from model.hidden_capture import capture_hidden_states
-from model.prompt import encode_prompts
+from model.prompt import DEFAULT_SYSTEM, SYSTEM_PROMPTS, encode_prompts
 from training.data import SafetyRow
 
 MAX_PROMPT_CHARS = 600  # long requests are cut for feature extraction (the decision reads the prompt's end)
 
 
 class FeatureCacheError(ValueError):
-    """A feature cache file holds other layers than the ones asked for."""
+    """A feature cache file holds other layers, or another system prompt's rows, than the ones asked for."""
 
 
-def cache_file(var_dir: Path, base_name: str, layers: Sequence[int], pooling: str = "last") -> Path:
-    """``VAR/features/<base>-L<layers>[-mean].pt``: one cache per base model, layer set and pooling, so
-    runs that keep different layers never overwrite each other's cache."""
-    suffix = "" if pooling == "last" else f"-{pooling}"
+def cache_file(
+    var_dir: Path, base_name: str, layers: Sequence[int], pooling: str = "last", system: str = "default"
+) -> Path:
+    """``VAR/features/<base>-L<layers>[-mean][-sys-<name>].pt``: one cache per base model, layer set,
+    pooling and system prompt (a :data:`model.prompt.SYSTEM_PROMPTS` name), so runs that keep different
+    layers never overwrite each other's cache."""
+    suffix = ("" if pooling == "last" else f"-{pooling}") + ("" if system == "default" else f"-sys-{system}")
     return var_dir / "features" / f"{base_name}-L{'-'.join(str(v) for v in sorted(layers))}{suffix}.pt"
 
 
@@ -41,10 +44,10 @@ def truncate(text: str, limit: int = MAX_PROMPT_CHARS) -> str:
 POOLINGS = ("last", "mean")
 
 
-def shared_prefix_tokens(tokenizer: Any) -> int:
+def shared_prefix_tokens(tokenizer: Any, system: str = DEFAULT_SYSTEM) -> int:
     """How many leading tokens every rendered prompt shares (chat template and system prompt): their
     hidden states are the same for every request (the model is causal), so a mean leaves them out."""
-    a, b = (encode_prompts(tokenizer, [("", text)])["input_ids"][0].tolist() for text in ("a", "b"))
+    a, b = (encode_prompts(tokenizer, [("", text)], system)["input_ids"][0].tolist() for text in ("a", "b"))
     return next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
 
 
@@ -63,13 +66,15 @@ def pooled_states(
     pairs: Sequence[tuple[str, str]],
     layers: Sequence[int],
     mean_after: int | None = None,
+    system: str = DEFAULT_SYSTEM,
 ) -> dict[int, torch.Tensor]:
     """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward.
 
     By default the last prompt token's state (what the runtime serves); with ``mean_after`` (the
     :func:`shared_prefix_tokens` count) the mean over the tokens after the shared template prefix (an
-    experiment for ``so8t eval --loso --pooling mean``)."""
-    batch = encode_prompts(tokenizer, list(pairs))
+    experiment for ``so8t eval --loso --pooling mean``). ``system`` is the system turn of rows without
+    a context of their own."""
+    batch = encode_prompts(tokenizer, list(pairs), system)
     batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
     states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
     mask = batch["attention_mask"]
@@ -92,24 +97,34 @@ def extract(
     cache_file: Path,
     batch_size: int = 16,
     pooling: str = "last",
+    system: str = "default",
     progress: bool = True,
 ) -> dict[int, torch.Tensor]:
-    """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``."""
+    """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``; ``system``
+    names the system prompt (:data:`model.prompt.SYSTEM_PROMPTS`) the rows are rendered with."""
     cache: dict[str, Any] = (
-        torch.load(cache_file) if cache_file.is_file() else {"layers": list(layers), "rows": {}}
+        torch.load(cache_file)
+        if cache_file.is_file()
+        else {"layers": list(layers), "rows": {}, **({} if system == "default" else {"system": system})}
     )
     if list(cache["layers"]) != list(layers):  # never wipe a cache that took hours to fill
         raise FeatureCacheError(
             f"{cache_file} holds layers {list(cache['layers'])}, not {list(layers)}: use another cache file"
         )
+    if cache.get("system", "default") != system:  # caches from before the option hold "default" rows
+        raise FeatureCacheError(
+            f"{cache_file} holds rows rendered with the {cache.get('system', 'default')!r} system prompt, "
+            f"not {system!r}: use another cache file"
+        )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
-    mean_after = shared_prefix_tokens(tokenizer) if pooling == "mean" else None
+    system_text = SYSTEM_PROMPTS[system]
+    mean_after = shared_prefix_tokens(tokenizer, system_text) if pooling == "mean" else None
     with tqdm(total=len(todo), desc="hidden states", unit="row", disable=not progress) as bar:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
             pairs = [(r.context, truncate(r.prompt)) for r in chunk]
-            states = pooled_states(lm, tokenizer, pairs, layers, mean_after)
+            states = pooled_states(lm, tokenizer, pairs, layers, mean_after, system_text)
             for i, row in enumerate(chunk):
                 cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
             bar.update(len(chunk))

@@ -11,6 +11,7 @@ import torch
 from tqdm import tqdm
 
 from model.policy import load_policy
+from model.prompt import SYSTEM_PROMPTS
 from training.arg_types import non_negative, share
 from training.baselines import minilm_embeddings
 from training.features import POOLINGS
@@ -114,6 +115,14 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         "mean = the mean over the request's tokens (an experiment: not servable, no --save-head)",
     )
     g.add_argument(
+        "--system",
+        choices=sorted(SYSTEM_PROMPTS),
+        default="default",
+        help="the system turn every request is rendered with: default = the runtime's; policy = the same "
+        "plus the harm categories to refuse and a reminder to help with what only sounds alarming (an "
+        "experiment: the runtime renders the default, so no --save-head); features are cached per prompt",
+    )
+    g.add_argument(
         "--plot", type=Path, help="bar chart PNG (default: next to --out); the curve goes to NAME-curve.png"
     )
     g.add_argument(
@@ -152,6 +161,12 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         return 2
     if args.save_head is not None and args.pooling != "last":
         print("error: the runtime serves last-token heads only; --save-head needs --pooling last")
+        return 2
+    if args.system != "default" and (args.save_head is not None or args.joint is not None):
+        print(
+            "error: the runtime and the joint trainer render the default system prompt; --save-head and "
+            "--joint need --system default"
+        )
         return 2
     if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
         print(f"error: {args.save_head} is not empty; --save-head writes a new artefact folder only")
@@ -196,6 +211,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
                 head_layers,
                 args.batch_size,
                 args.pooling,
+                args.system,
             )
         except LosoError as exc:
             print(f"error: {exc}")
@@ -203,7 +219,9 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         index = {given: i for i, given in resolved.items()}
         for spec, parts in specs.items():
             x = torch.cat([feats[index[v]] for v in parts], dim=1)  # one layer, or several side by side
-            name = f"so8t-L{spec}" + ("" if args.pooling == "last" else f"-{args.pooling}")
+            name = f"so8t-L{spec}" + "".join(
+                f"-{v}" for v, plain in ((args.pooling, "last"), (args.system, "default")) if v != plain
+            )
             collector = fold_policies[name] = FoldPolicies(policy)
             methods[name] = head_method(x, rows, index[parts[-1]], policy, config, collector)
     joint_records: dict[str, dict[str, Any]] = {}

@@ -28,6 +28,7 @@ def features(
     head_layers: list[int],
     batch_size: int,
     pooling: str = "last",
+    system: str = "default",
 ) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
     """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
     the base model's name, tokenizer hash and layer count)."""
@@ -38,15 +39,20 @@ def features(
     missing = [v for v in head_layers if index[v] not in layers]
     if missing:
         raise LosoError(f"--layers {missing} are not among --feature-layers {feature_layers}")
-    cache = cache or cache_file(var_dir, describe_base(base), layers, pooling)
+    cache = cache or cache_file(var_dir, describe_base(base), layers, pooling, system)
     try:  # extract reads the cache once and refuses one that holds other layers
         feats = extract(
-            lm, tokenizer, rows, layers=layers, cache_file=cache, batch_size=batch_size, pooling=pooling
+            lm,
+            tokenizer,
+            rows,
+            layers=layers,
+            cache_file=cache,
+            batch_size=batch_size,
+            pooling=pooling,
+            system=system,
         )
-    except FeatureCacheError:
-        raise LosoError(
-            f"{cache} holds other layers; pass the same --feature-layers or another cache"
-        ) from None
+    except FeatureCacheError as exc:
+        raise LosoError(f"{exc} (pass the same --feature-layers and --system, or another cache)") from None
     info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
     return feats, {index[v]: v for v in head_layers}, info
 
@@ -75,6 +81,7 @@ def protocol(
         "head_epochs": config.head.epochs,
         "refuse_allow": config.head.refuse_allow,
         "pooling": args.pooling,
+        "system_prompt": args.system,
         "held_out_only": sorted({f.group for f in folds}) if args.folds else None,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}

@@ -14,9 +14,9 @@ from model.artifacts import read_verified
 from model.head import load_head
 from model.labels import LABELS, Decision
 from model.policy import load_policy
-from model.prompt import encode_prompts
+from model.prompt import SYSTEM_PROMPTS, encode_prompts, render_prompt
 from training.data import SafetyRow, sample_per_group
-from training.features import pool_mean_after, shared_prefix_tokens
+from training.features import pool_mean_after, pooled_states, shared_prefix_tokens
 from training.loso import (
     Fold,
     LosoConfig,
@@ -218,7 +218,8 @@ def test_eval_loso_command_on_the_tiny_model(
     # a cache holding other layers is never silently wiped
     (cache,) = (tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt")
     other = ["eval", "--loso", *files, "--layers", "-1", "--feature-layers", "-1", "--baselines", "none"]
-    assert main([*other, "--features-cache", str(cache)]) == 2 and "other layers" in capsys.readouterr().out
+    assert main([*other, "--features-cache", str(cache)]) == 2
+    assert "holds layers [1, 2]" in capsys.readouterr().out
     assert main(other) == 0  # by default each layer set has its own cache file
     assert len(list((tmp_path / "var" / "features").glob("tiny-qwen2-L*.pt"))) == 2
     # mean pooling: its own cache and method name, and no servable artefact
@@ -229,6 +230,33 @@ def test_eval_loso_command_on_the_tiny_model(
     mean_report = json.loads((tmp_path / "mean.json").read_text(encoding="utf-8"))
     assert set(mean_report["methods"]) == {"so8t-L-1-mean"} and mean_report["protocol"]["pooling"] == "mean"
     assert (tmp_path / "var" / "features" / "tiny-qwen2-L2-mean.pt").is_file()
+    # the policy system prompt: its own cache (recorded in the file) and method name, no servable artefact
+    policy = [*other, "--system", "policy", "--out", str(tmp_path / "policy.json")]
+    assert main([*policy, "--save-head", str(tmp_path / "policy_head")]) == 2
+    assert "--system default" in capsys.readouterr().out
+    default_cache = tmp_path / "var" / "features" / "tiny-qwen2-L2.pt"
+    assert main([*policy, "--features-cache", str(default_cache)]) == 2  # a default-prompt cache: refused
+    assert "'default' system prompt" in capsys.readouterr().out
+    assert main(policy) == 0
+    policy_report = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))
+    assert set(policy_report["methods"]) == {"so8t-L-1-policy"}
+    assert policy_report["protocol"]["system_prompt"] == "policy"
+    assert torch.load(tmp_path / "var" / "features" / "tiny-qwen2-L2-sys-policy.pt")["system"] == "policy"
+
+
+def test_the_system_prompt_changes_the_features_and_only_when_a_row_has_no_context(
+    tiny_model_dir: Path,
+) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    lm = AutoModelForCausalLM.from_pretrained(tiny_model_dir, local_files_only=True).eval()
+    pairs = [("", "how do I stop a stuck process?"), ("Answer in Japanese.", "会議の議事録を作って")]
+    plain = pooled_states(lm, tokenizer, pairs, [1])[1]
+    policy = pooled_states(lm, tokenizer, pairs, [1], system=SYSTEM_PROMPTS["policy"])[1]
+    assert not torch.allclose(plain[0], policy[0])  # the request without a context reads the policy
+    assert torch.allclose(plain[1], policy[1], atol=1e-5)  # a row's own context is its system turn
+    assert SYSTEM_PROMPTS["policy"] in render_prompt(tokenizer, "", "hi", SYSTEM_PROMPTS["policy"])
 
 
 def test_mean_pooling_skips_the_shared_prefix_and_the_padding(tiny_model_dir: Path) -> None:
