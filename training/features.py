@@ -17,8 +17,9 @@ from tqdm import tqdm
 
 from model.head import pool_last_token
 from model.hidden_capture import capture_hidden_states
-from model.prompt import DEFAULT_SYSTEM, SYSTEM_PROMPTS, encode_prompts
+from model.prompt import DEFAULT_SYSTEM, SYSTEM_PROMPTS, encode_prompts, render_prompt
 from training.data import SafetyRow
+from training.shared_prefix import last_token_states
 
 MAX_PROMPT_CHARS = 600  # long requests are cut for feature extraction (the decision reads the prompt's end)
 
@@ -68,12 +69,19 @@ def pooled_states(
     mean_after: int | None = None,
     system: str = DEFAULT_SYSTEM,
 ) -> dict[int, torch.Tensor]:
-    """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward.
+    """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward (with another
+    system prompt than the default, the shared prefix once and the rest right-padded:
+    :mod:`training.shared_prefix`).
 
     By default the last prompt token's state (what the runtime serves); with ``mean_after`` (the
     :func:`shared_prefix_tokens` count) the mean over the tokens after the shared template prefix (an
     experiment for ``so8t eval --loso --pooling mean``). ``system`` is the system turn of rows without
     a context of their own."""
+    if system != DEFAULT_SYSTEM and mean_after is None:  # a long shared system turn: computed once
+        texts = [render_prompt(tokenizer, c, r, system) for c, r in pairs]
+        return last_token_states(
+            lm, [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts], layers
+        )
     batch = encode_prompts(tokenizer, list(pairs), system)
     batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
     states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
@@ -118,6 +126,8 @@ def extract(
         )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
+    if system != "default":  # rows sharing the system turn together, so a batch computes it once
+        todo.sort(key=lambda r: bool(r.context.strip()))
     system_text = SYSTEM_PROMPTS[system]
     mean_after = shared_prefix_tokens(tokenizer, system_text) if pooling == "mean" else None
     with tqdm(total=len(todo), desc="hidden states", unit="row", disable=not progress) as bar:

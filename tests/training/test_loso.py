@@ -337,3 +337,28 @@ def test_layers_side_by_side_are_one_more_method_and_never_a_served_head(
     assert main([*args, "--layers", "1+-1", "--save-head", str(tmp_path / "h")]) == 2
     assert "must be one layer" in capsys.readouterr().out and not (tmp_path / "h").exists()
     assert main([*args, "--layers", "1,x"]) == 2 and "give layer numbers" in capsys.readouterr().out
+
+
+def test_a_shared_prefix_computed_once_gives_the_full_forwards_states(tiny_model_dir: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from model.head import pool_last_token
+    from model.hidden_capture import capture_hidden_states
+    from training.shared_prefix import last_token_states, shared_prefix
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
+    lm = AutoModelForCausalLM.from_pretrained(tiny_model_dir, local_files_only=True).eval()
+    system = SYSTEM_PROMPTS["policy"]
+    pairs = [("", "hi"), ("", "write the minutes of today's meeting, please"), ("", "経費精算の方法")]
+    pairs.append(("Answer in Japanese.", "a row with its own system turn"))
+    texts = [render_prompt(tokenizer, c, r, system) for c, r in pairs]
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    assert 0 < len(shared_prefix(ids)) < min(map(len, ids))
+    assert len(shared_prefix(ids[:3])) > len(shared_prefix(ids))  # the system turn is shared too
+    for group in (ids[:3], ids, ids[:1]):  # a batch of one keeps its last token
+        fast = last_token_states(lm, group, [1, 2])
+        full = encode_prompts(tokenizer, [pairs[ids.index(t)] for t in group], system)
+        states = capture_hidden_states(lm, full, [1, 2])
+        for layer in (1, 2):
+            want = pool_last_token(states[layer], full["attention_mask"]).float()
+            assert torch.allclose(fast[layer], want, atol=1e-4), layer
