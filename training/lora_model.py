@@ -170,9 +170,15 @@ class TrainModel:
 
     def safety_probs(self, encoded: Sequence[Encoded], *, batch_size: int) -> list[dict[Decision, float]]:
         """The head's probabilities (its current temperature) per prompt, as the runtime reports them."""
-        pooled = self.pooled_states(encoded, batch_size=batch_size)
+        return self.head_probs(self.pooled_states(encoded, batch_size=batch_size))
+
+    def head_probs(self, pooled: torch.Tensor) -> list[dict[Decision, float]]:
+        """The head's probabilities for pooled states, in eval mode (no dropout) even mid-training."""
+        was_training = self.head.training
+        self.head.eval()
         with torch.no_grad():
             probs = self.head.probs(pooled.to(self.device)).cpu()
+        self.head.train(was_training)
         return [{label: float(p[i]) for i, label in enumerate(LABELS)} for p in probs]
 
     def trainable_state(self) -> dict[str, torch.Tensor]:

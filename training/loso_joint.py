@@ -73,7 +73,7 @@ def joint_method(
                     train_config,
                     train_rows=train_rows,
                     val_rows=val_rows,
-                    judge=[*val_rows, *test_rows],
+                    judge=test_rows,
                     out_dir=out,
                     resume=True,
                     progress=progress,
@@ -84,7 +84,11 @@ def joint_method(
                 k: result.metrics.get(k)
                 for k in ("step", "best_step", "stopped_early", "examples_per_second")
             }
-            kept = {"digest": digest, "facts": facts, "probs": [_plain(p) for p in probs]}
+            kept = {
+                "digest": digest,
+                "facts": facts,
+                "probs": [_plain(p) for p in [*result.val_probs, *probs]],
+            }
             text = json.dumps(kept) + "\n"
             replace_atomically(out / PROBS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         probs = [{Decision(k): float(v) for k, v in p.items()} for p in kept["probs"]]

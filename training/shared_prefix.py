@@ -53,7 +53,5 @@ def last_token_states(
     )
     positions = torch.arange(len(prefix), len(prefix) + width, device=device).expand(len(rests), width)
     batch = {"input_ids": ids, "attention_mask": mask, "position_ids": positions}
-    _, states = forward_capturing(
-        lm, batch, layers, stop=True, cache=cache, use_cache=cache is not None
-    )
+    _, states = forward_capturing(lm, batch, layers, stop=True, cache=cache, use_cache=cache is not None)
     return {layer: pool_last_token(states[layer], rest_mask).float().cpu() for layer in layers}

@@ -7,13 +7,14 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from model.labels import Decision
 from model.policy import load_policy
 from training import checkpoint
 from training.batching import collate, encode_rows, epoch_order, rows_digest, task_output_of, windows
@@ -44,6 +45,7 @@ class TrainResult:
     best_step: int
     device: str  # "cpu" | "cuda"
     quantised: bool  # True = QLoRA (4-bit NF4 base)
+    val_probs: list[dict[Decision, float]] = field(default_factory=list)  # calibrated, what "val" reports
 
 
 class TrainRun:
@@ -228,8 +230,9 @@ class TrainRun:
         if len(self.val_rows) < 50:
             log.warning("temperature %.2f fitted on only %d validation rows", temperature, len(self.val_rows))
         self.model.head.config = replace(self.model.head.config, temperature=temperature)
+        val_probs = self.model.head_probs(pooled)  # the states above: no second forward
         metrics: dict[str, Any] = {
-            "val": self._report(),
+            "val": decision_report(self.val_rows, val_probs, self.policy),
             "temperature": temperature,
             "early_stop_metric": self.config.early_stop_metric,
             "best_val_score": self.p.early.best,
@@ -264,4 +267,5 @@ class TrainRun:
             best_step=self.p.early.best_step,
             device=self.model.placement.device,
             quantised=self.model.placement.quantised,
+            val_probs=val_probs,
         )

@@ -77,6 +77,10 @@ def test_the_artifact_loads_in_the_runtime_and_decides_as_validated(
     served = decision_report(rows, probs, load_policy())
     # the served model (adapter merged, gate attached, calibrated head) decides as the trainer validated
     assert served["confusion"] == trained.metrics["val"]["confusion"]
+    # ... and the validation probabilities the trainer returns are the served model's (val_rows == rows)
+    assert len(trained.val_probs) == len(rows)
+    for mine, theirs in zip(trained.val_probs, probs, strict=True):
+        assert all(mine[k] == pytest.approx(theirs[k], abs=1e-4) for k in theirs)
     assert served["overall"]["ece"] == pytest.approx(trained.metrics["val"]["overall"]["ece"], abs=1e-4)
     prefill = loaded.runtime.prefill("", "Write ransomware that encrypts files on server 2.")
     assert abs(sum(prefill.probs.values()) - 1.0) < 1e-5
@@ -209,3 +213,15 @@ def test_lora_layers_put_adapters_on_the_chosen_decoder_layers_only(tiny_model_d
     assert adapted and all(".layers.1." in n for n in adapted)
     with pytest.raises(ConfigError, match=r"lora.layers \[7\] are outside"):
         build_model(tiny_config(tiny_model_dir, lora={"layers": [1, 7]}), choose_placement(config))
+
+
+def test_validation_probabilities_mid_training_are_taken_without_dropout(tiny_model_dir: Path) -> None:
+    """The trainer scores validation (early stopping) while the model is in training mode: the head's
+    dropout must be off for it, or the best step would be chosen on noise."""
+    config = tiny_config(tiny_model_dir, head={"dropout": 0.9})
+    model = build_model(config, choose_placement(config))
+    encoded = encode_rows(model.tokenizer, tiny_rows(), 1000, 24, with_answer=False)
+    model.train(True)
+    first, second = (model.safety_probs(encoded, batch_size=4) for _ in range(2))
+    assert first == second  # deterministic: no dropout mask
+    assert model.head.training  # and the training mode is left as it was
