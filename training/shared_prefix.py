@@ -20,8 +20,8 @@ from model.hidden_capture import forward_capturing
 
 
 def shared_prefix(token_lists: Sequence[list[int]]) -> list[int]:
-    """The longest run of leading tokens every list shares, less one: each row keeps at least one token
-    of its own, whose state is the one read."""
+    """The longest run of leading tokens every list shares, but never a whole list: each row keeps at
+    least its last token, whose state is the one read."""
     first = token_lists[0]
     n = min(len(t) for t in token_lists) - 1
     for i in range(n):
