@@ -91,11 +91,6 @@ def pooled_states(
     return {layer: pool_last_token(states[layer], mask).float().cpu() for layer in layers}
 
 
-def cached_rows(cache_file: Path) -> set[str]:
-    """Text hashes of the rows a cache file already holds (empty when there is no file)."""
-    return set(torch.load(cache_file)["rows"]) if cache_file.is_file() else set()
-
-
 def extract(
     lm: Any,
     tokenizer: Any,
@@ -107,9 +102,11 @@ def extract(
     pooling: str = "last",
     system: str = "default",
     progress: bool = True,
+    on_new_rows: Callable[[int], object] | None = None,
 ) -> dict[int, torch.Tensor]:
     """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``; ``system``
-    names the system prompt (:data:`model.prompt.SYSTEM_PROMPTS`) the rows are rendered with."""
+    names the system prompt (:data:`model.prompt.SYSTEM_PROMPTS`) the rows are rendered with.
+    ``on_new_rows`` is called once with the number of distinct rows the cache did not hold."""
     cache: dict[str, Any] = (
         torch.load(cache_file)
         if cache_file.is_file()
@@ -125,6 +122,8 @@ def extract(
             f"not {system!r}: use another cache file"
         )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
+    if on_new_rows is not None:
+        on_new_rows(len(todo))
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
     if system != "default":  # rows sharing the system turn together, so a batch computes it once
         todo.sort(key=lambda r: bool(r.context.strip()))

@@ -35,7 +35,7 @@ from model.head import HEAD_CONFIG, HEAD_WEIGHTS, SafetyHeadConfig, save_head
 from model.policy import PolicyConfig
 from model.runtime import DualHeadRuntime
 from training.data import SafetyRow
-from training.features import cached_rows, extract
+from training.features import extract
 from training.reviewed import REVIEWED_SOURCE
 from training.train_config import HeadRefitSettings
 from training.train_head import HeadTrainConfig, evaluate, fit_temperature, row_weights, train_head
@@ -103,7 +103,7 @@ def refit_head(
     key = features_key(manifest["files"], manifest["base_model"], dtype, extra=feature_tag)
     cache = var_dir / "features" / f"{key}-L{layer}.pt"
     rows = list(train_rows) + list(val_rows)
-    computed = len({r.text_hash() for r in rows} - cached_rows(cache))
+    new_rows: list[int] = []  # how many rows the cache lacked (read while extract loads it, not before)
     feats = extract(
         runtime.lm,
         runtime.tokenizer,
@@ -112,7 +112,9 @@ def refit_head(
         cache_file=cache,
         batch_size=config.batch_size,
         progress=progress,
+        on_new_rows=new_rows.append,
     )[layer]
+    computed = new_rows[0]
     extract_s = time.perf_counter() - started
     x, x_val = feats[: len(train_rows)], feats[len(train_rows) :]
     head_config = HeadTrainConfig(
