@@ -20,7 +20,7 @@ from model.gguf_side import file_sha256
 from model.llama_context import LlamaContext
 from model.prompt import render_prompt
 from training.data import SafetyRow
-from training.features import save_cache, truncate
+from training.features import FeatureCacheError, save_cache, truncate
 
 
 def cache_file_for(var_dir: Path, gguf: Path) -> Path:
@@ -43,6 +43,10 @@ def extract_gguf(
     cache: dict[str, Any] = (
         torch.load(cache_file) if cache_file.is_file() else {"layers": [layer], "rows": {}}
     )
+    if list(cache["layers"]) != [layer]:  # e.g. a transformers cache passed by mistake
+        raise FeatureCacheError(
+            f"{cache_file} holds layers {list(cache['layers'])}, not llama.cpp's [{layer}]"
+        )
     todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
     todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))
     if todo:

@@ -32,7 +32,7 @@ from training.loso import (
 from training.loso_artefact import save_artefact
 from training.loso_curve import allow_curve, curve_chart
 from training.loso_data import PROJECT_FILES, load_rows
-from training.loso_inputs import features, protocol
+from training.loso_inputs import features, protocol, usage_error
 from training.loso_joint import add_joint_arguments, joint_config, joint_method
 from training.loso_report import PROJECT_SOURCES, acceptance, bar_chart, format_table, summarise_method
 from training.stopping import TrainingInterrupted
@@ -123,6 +123,14 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
         "experiment: the runtime renders the default, so no --save-head); features are cached per prompt",
     )
     g.add_argument(
+        "--gguf",
+        type=Path,
+        metavar="FILE",
+        help="read the head's features from this GGUF through llama.cpp (its last-token embeddings: the "
+        "final layer, what SO8T_BACKEND=llama_cpp serves; so8t train-head --gguf trains that head) instead "
+        "of transformers; needs --layers -1, cached in VAR/features/gguf-<sha>.pt",
+    )
+    g.add_argument(
         "--plot", type=Path, help="bar chart PNG (default: next to --out); the curve goes to NAME-curve.png"
     )
     g.add_argument(
@@ -153,23 +161,9 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     except LosoError as exc:
         print(f"error: {exc}")
         return 2
-    if args.save_head is not None and len(next(iter(specs.values()), [])) > 1:
-        print(
-            "error: --save-head trains the first --layers entry, which must be one layer (the runtime reads "
-            "one)"
-        )
-        return 2
-    if args.save_head is not None and args.pooling != "last":
-        print("error: the runtime serves last-token heads only; --save-head needs --pooling last")
-        return 2
-    if args.system != "default" and (args.save_head is not None or args.joint is not None):
-        print(
-            "error: the runtime and the joint trainer render the default system prompt; --save-head and "
-            "--joint need --system default"
-        )
-        return 2
-    if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
-        print(f"error: {args.save_head} is not empty; --save-head writes a new artefact folder only")
+    problem = usage_error(args, specs)
+    if problem:
+        print(f"error: {problem}")
         return 2
     files = [*args.data, *(PROJECT_FILES if args.project_data else ())]
     rows = load_rows(files, cap=args.cap)
@@ -212,6 +206,7 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
                 args.batch_size,
                 args.pooling,
                 args.system,
+                args.gguf,
             )
         except LosoError as exc:
             print(f"error: {exc}")
@@ -219,8 +214,12 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         index = {given: i for i, given in resolved.items()}
         for spec, parts in specs.items():
             x = torch.cat([feats[index[v]] for v in parts], dim=1)  # one layer, or several side by side
-            name = f"so8t-L{spec}" + "".join(
-                f"-{v}" for v, plain in ((args.pooling, "last"), (args.system, "default")) if v != plain
+            name = (
+                f"so8t-L{spec}"
+                + "".join(
+                    f"-{v}" for v, plain in ((args.pooling, "last"), (args.system, "default")) if v != plain
+                )
+                + ("-llama_cpp" if args.gguf else "")
             )
             collector = fold_policies[name] = FoldPolicies(policy)
             methods[name] = head_method(x, rows, index[parts[-1]], policy, config, collector)

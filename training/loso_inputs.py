@@ -29,11 +29,31 @@ def features(
     batch_size: int,
     pooling: str = "last",
     system: str = "default",
+    gguf: Path | None = None,
 ) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
     """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
-    the base model's name, tokenizer hash and layer count)."""
+    the base model's name, tokenizer hash and layer count). With ``gguf``, llama.cpp's last-token
+    embeddings of that file instead (the final layer, what the ``llama_cpp`` backend's head reads)."""
     lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
     n = lm.config.num_hidden_layers
+    info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
+    if gguf is not None:
+        from training.llama_features import cache_file_for, extract_gguf
+
+        if any((v if v >= 0 else n + 1 + v) != n for v in head_layers):
+            raise LosoError(f"--gguf gives the final layer only: pass --layers -1 (or {n})")
+        try:
+            feats = extract_gguf(
+                gguf,
+                tokenizer,
+                rows,
+                layer=n,
+                cache_file=cache or cache_file_for(var_dir, gguf),
+                batch_size=batch_size,
+            )
+        except FeatureCacheError as exc:
+            raise LosoError(f"{exc} (leave out --features-cache with --gguf)") from None
+        return feats, {n: head_layers[0]}, info
     index = {v: v if v >= 0 else n + 1 + v for v in [*head_layers, *map(int, feature_layers.split(","))]}
     layers = sorted({index[int(v)] for v in feature_layers.split(",")})
     missing = [v for v in head_layers if index[v] not in layers]
@@ -53,8 +73,32 @@ def features(
         )
     except FeatureCacheError as exc:
         raise LosoError(f"{exc} (pass the same --feature-layers and --system, or another cache)") from None
-    info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
     return feats, {index[v]: v for v in head_layers}, info
+
+
+def usage_error(args: argparse.Namespace, specs: dict[str, list[int]]) -> str | None:
+    """Why these ``--loso`` options cannot run together, or None."""
+    if args.save_head is not None and len(next(iter(specs.values()), [])) > 1:
+        return "--save-head trains the first --layers entry, which must be one layer (the runtime reads one)"
+    if args.save_head is not None and args.pooling != "last":
+        return "the runtime serves last-token heads only; --save-head needs --pooling last"
+    if args.system != "default" and (args.save_head is not None or args.joint is not None):
+        return (
+            "the runtime and the joint trainer render the default system prompt; --save-head and --joint "
+            "need --system default"
+        )
+    if args.gguf is not None and (
+        args.save_head is not None or args.pooling != "last" or args.system != "default"
+    ):
+        return (
+            "--gguf reads llama.cpp's last-token embeddings under the default system prompt: no --pooling, "
+            "--system or --save-head (so8t train-head --gguf trains the servable head)"
+        )
+    if args.gguf is not None and not args.gguf.is_file():
+        return f"no such GGUF file: {args.gguf}"
+    if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
+        return f"{args.save_head} is not empty; --save-head writes a new artefact folder only"
+    return None
 
 
 def protocol(
@@ -82,6 +126,9 @@ def protocol(
         "refuse_allow": config.head.refuse_allow,
         "pooling": args.pooling,
         "system_prompt": args.system,
+        "features": f"llama.cpp embeddings of {args.gguf.name}"
+        if args.gguf
+        else "transformers hidden states",
         "held_out_only": sorted({f.group for f in folds}) if args.folds else None,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}

@@ -77,3 +77,44 @@ def test_train_head_on_gguf_features(f16: tuple, tmp_path: Path, capsys: pytest.
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["features"] == f"llama.cpp embeddings of {gguf.name}"
     assert list((tmp_path / "var" / "features").glob("gguf-*.pt"))
+
+
+def test_eval_loso_on_gguf_features(
+    f16: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``so8t eval --loso --gguf`` runs the protocol on llama.cpp's embeddings (the llama_cpp backend's
+    head), records that in the protocol, and refuses what the final-layer features cannot do."""
+    config, gguf = f16
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"prompt": r.prompt, "label": r.label, "lang": r.lang, "source": f"src{i % 3}"}) + "\n"
+            for i, r in enumerate(_rows(36))
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SO8T_MODEL_NAME_OR_PATH", config.base)
+    monkeypatch.setenv("SO8T_VAR_DIR", str(tmp_path / "var"))
+    args = ["eval", "--loso", "--data", str(data), "--gguf", str(gguf), "--baselines", "none"]
+    args += ["--epochs", "2"]
+    out = tmp_path / "loso.json"
+    assert main([*args, "--layers", "-1", "--out", str(out), "--plot", str(tmp_path / "l.png")]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["methods"]) == {"so8t-L-1-llama_cpp"}
+    assert set(report["methods"]["so8t-L-1-llama_cpp"]["by_source"]) == {"src0", "src1", "src2"}
+    assert report["protocol"]["features"] == f"llama.cpp embeddings of {gguf.name}"
+    cached = list((tmp_path / "var" / "features").glob("gguf-*.pt"))
+    assert len(cached) == 1
+    capsys.readouterr()
+    assert main([*args, "--layers", "1"]) == 2  # llama.cpp gives the final layer only
+    assert "final layer only" in capsys.readouterr().out
+    assert main([*args, "--layers", "-1", "--save-head", str(tmp_path / "h")]) == 2
+    assert "train-head --gguf" in capsys.readouterr().out
+    assert main([*args, "--layers", "-1", "--pooling", "mean"]) == 2
+    transformers_cache = tmp_path / "t.pt"
+    torch.save({"layers": [1, 2], "rows": {}}, transformers_cache)
+    assert main([*args, "--layers", "-1", "--features-cache", str(transformers_cache)]) == 2
+    assert "holds layers [1, 2]" in capsys.readouterr().out
+    missing = ["eval", "--loso", "--data", str(data), "--gguf", str(tmp_path / "no.gguf"), "--layers", "-1"]
+    assert main(missing) == 2
+    assert "no such GGUF file" in capsys.readouterr().out
