@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from model.default_model import ensure_default_model  # noqa: E402
 from model.head import SafetyHead, load_head  # noqa: E402
-from model.loading import LoadConfig, load_causal_lm  # noqa: E402
+from model.loading import LoadConfig, describe_base, load_causal_lm  # noqa: E402
 from model.policy import load_policy  # noqa: E402
 from training.baselines import as_dicts  # noqa: E402
 from training.cli import add_row_options, load_rows_from  # noqa: E402
@@ -66,7 +66,8 @@ def features(
     else:
         given = {n_layers + 1 + v if v < 0 else v for v in map(int, args.feature_layers.split(","))}
         kept = sorted(given | wanted)
-        got = extract(lm, tok, rows, layers=kept, cache_file=cache_file(args.var_dir, base.name, kept))
+        cached = cache_file(args.var_dir, describe_base(str(base)), kept)  # train-head's cache name
+        got = extract(lm, tok, rows, layers=kept, cache_file=cached)
     return {(-1 if layer == n_layers else layer): x for layer, x in got.items()}  # keyed as heads record it
 
 

@@ -107,24 +107,10 @@ def extract(
     """Features for ``rows`` (in order) at ``layers``, reusing and extending ``cache_file``; ``system``
     names the system prompt (:data:`model.prompt.SYSTEM_PROMPTS`) the rows are rendered with.
     ``on_new_rows`` is called once with the number of distinct rows the cache did not hold."""
-    cache: dict[str, Any] = (
-        torch.load(cache_file)
-        if cache_file.is_file()
-        else {"layers": list(layers), "rows": {}, **({} if system == "default" else {"system": system})}
-    )
-    if list(cache["layers"]) != list(layers):  # never wipe a cache that took hours to fill
-        raise FeatureCacheError(
-            f"{cache_file} holds layers {list(cache['layers'])}, not {list(layers)}: use another cache file"
-        )
-    if cache.get("system", "default") != system:  # caches from before the option hold "default" rows
-        raise FeatureCacheError(
-            f"{cache_file} holds rows rendered with the {cache.get('system', 'default')!r} system prompt, "
-            f"not {system!r}: use another cache file"
-        )
-    todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
+    cache = open_cache(cache_file, layers, system)
+    todo = rows_to_compute(cache, rows)
     if on_new_rows is not None:
         on_new_rows(len(todo))
-    todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))  # similar lengths -> less padding
     if system != "default":  # rows sharing the system turn together, so a batch computes it once
         todo.sort(key=lambda r: bool(r.context.strip()))
     system_text = SYSTEM_PROMPTS[system]
@@ -141,6 +127,40 @@ def extract(
                 save_cache(cache, cache_file)
     if todo:  # a run with nothing new never rewrites the file another run may be reading or writing
         save_cache(cache, cache_file)
+    return cached_states(cache, rows, layers)
+
+
+def open_cache(cache_file: Path, layers: Sequence[int], system: str = "default") -> dict[str, Any]:
+    """The feature cache in ``cache_file``, or a new empty one; refused (:class:`FeatureCacheError`) when it
+    holds other layers or rows rendered under another system prompt, so a cache that took hours to fill
+    is never wiped."""
+    cache: dict[str, Any] = (
+        torch.load(cache_file)
+        if cache_file.is_file()
+        else {"layers": list(layers), "rows": {}, **({} if system == "default" else {"system": system})}
+    )
+    if list(cache["layers"]) != list(layers):
+        raise FeatureCacheError(
+            f"{cache_file} holds layers {list(cache['layers'])}, not {list(layers)}: use another cache file"
+        )
+    if cache.get("system", "default") != system:  # caches from before the option hold "default" rows
+        raise FeatureCacheError(
+            f"{cache_file} holds rows rendered with the {cache.get('system', 'default')!r} system prompt, "
+            f"not {system!r}: use another cache file"
+        )
+    return cache
+
+
+def rows_to_compute(cache: dict[str, Any], rows: Sequence[SafetyRow]) -> list[SafetyRow]:
+    """The distinct rows ``cache`` lacks, shortest first (similar lengths in a batch: less padding)."""
+    todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
+    return sorted(todo, key=lambda r: len(r.context) + len(truncate(r.prompt)))
+
+
+def cached_states(
+    cache: dict[str, Any], rows: Sequence[SafetyRow], layers: Sequence[int]
+) -> dict[int, torch.Tensor]:
+    """``{layer: (n, hidden) fp32}`` for ``rows`` in order, every row already in ``cache``."""
     stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, n_layers, hidden)
     return {layer: stacked[:, i, :] for i, layer in enumerate(layers)}
 

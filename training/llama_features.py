@@ -20,7 +20,7 @@ from model.gguf_side import file_sha256
 from model.llama_context import LlamaContext
 from model.prompt import render_prompt
 from training.data import SafetyRow
-from training.features import FeatureCacheError, save_cache, truncate
+from training.features import cached_states, open_cache, rows_to_compute, save_cache, truncate
 
 
 def cache_file_for(var_dir: Path, gguf: Path) -> Path:
@@ -40,15 +40,8 @@ def extract_gguf(
     """``{layer: (n, hidden)}`` pooled final hidden states of ``rows`` (in order) from llama.cpp."""
     import llama_cpp
 
-    cache: dict[str, Any] = (
-        torch.load(cache_file) if cache_file.is_file() else {"layers": [layer], "rows": {}}
-    )
-    if list(cache["layers"]) != [layer]:  # e.g. a transformers cache passed by mistake
-        raise FeatureCacheError(
-            f"{cache_file} holds layers {list(cache['layers'])}, not llama.cpp's [{layer}]"
-        )
-    todo = [r for r in {r.text_hash(): r for r in rows}.values() if r.text_hash() not in cache["rows"]]
-    todo.sort(key=lambda r: len(r.context) + len(truncate(r.prompt)))
+    cache = open_cache(cache_file, [layer])  # refuses a cache of other layers (a transformers one)
+    todo = rows_to_compute(cache, rows)
     if todo:
         llama = llama_cpp.Llama(
             str(gguf),
@@ -82,5 +75,4 @@ def extract_gguf(
         finally:
             engine.close()
         save_cache(cache, cache_file)
-    stacked = torch.stack([cache["rows"][r.text_hash()] for r in rows]).float()  # (n, 1, hidden)
-    return {layer: stacked[:, 0, :]}
+    return cached_states(cache, rows, [layer])
