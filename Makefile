@@ -57,7 +57,7 @@ pdf-libs:  ## system libraries for PDF reports (installs with apt when missing a
 lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app model training review db
+	$(BIN)/mypy app model pii db audit review reports training
 
 test: setup browser lint lint-deploy  ## set up if needed, then run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

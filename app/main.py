@@ -10,16 +10,16 @@ import gradio as gr
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from app.api import build_router, install_error_handlers
-from app.api_admin import build_admin_router
-from app.api_cases import build_people_router
-from app.csrf import CrossSiteRequestMiddleware
-from app.metrics_route import build_metrics_router
-from app.middleware import RequestContextMiddleware
+from app.api.admin import build_admin_router
+from app.api.agent import build_router, install_error_handlers
+from app.api.people import build_people_router
+from app.ops.metrics_route import build_metrics_router
+from app.ops.sweeper import Sweeper
 from app.services import Services, build_services
 from app.settings import Settings
-from app.sweeper import Sweeper
 from app.ui import build_ui
+from app.web.csrf import CrossSiteRequestMiddleware
+from app.web.middleware import RequestContextMiddleware
 
 API_DESCRIPTION = (
     "SO8T Safe Agent: every request gets a safety decision (ALLOW / REFUSE / ESCALATE) from one model pass; "

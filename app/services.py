@@ -10,19 +10,19 @@ from datetime import timedelta
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.agent import Agent
-from app.auth import Authenticator, TokenSigner, load_secret_key
-from app.desk import ReviewDesk
-from app.metrics_collectors import app_collectors, register_collectors
-from app.model_loader import LoadedModel, load_model
-from app.model_switch import ModelSwitch, served_settings, switch_for
-from app.output_check import OutputSanitiser
-from app.ratelimit import RateLimits
+from app.desks.review import ReviewDesk
+from app.identity.auth import Authenticator, TokenSigner, load_secret_key
+from app.ops.collectors import app_collectors, register_collectors
+from app.ops.telemetry import Telemetry
+from app.serving.agent import Agent
+from app.serving.loader import LoadedModel, load_model
+from app.serving.output_check import OutputSanitiser
+from app.serving.switch import ModelSwitch, served_settings, switch_for
 from app.settings import Settings
-from app.telemetry import Telemetry
+from app.web.ratelimit import RateLimits
 from db.engine import make_engine, make_session_factory
 from model.policy import PolicyConfig, load_policy
-from review.pii import MaskingConfig, PiiMasker
+from pii.masker import MaskingConfig, PiiMasker
 from review.precedents import Embedder, MiniLMEmbedder
 from review.queue import HIGH, LOW, NORMAL, QueueConfig
 from review.spool import AuditSpool
@@ -40,7 +40,7 @@ class Services:
     desk: ReviewDesk
     limits: RateLimits
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics registry + decision log
-    models: ModelSwitch | None = None  # follows the model registry's promoted version (app/model_switch.py)
+    models: ModelSwitch | None = None  # follows the model registry's promoted version (app/serving/switch.py)
 
     def db_ok(self) -> bool:
         try:

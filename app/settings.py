@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.csrf import parse_origins
+from app.web.csrf import parse_origins
 
 
 class Settings(BaseSettings):

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from audit.log import append_event
 from db.models import AuditEvent
-from review.audit import append_event
 
 SECRET_FIELDS = frozenset({"secret_key", "admin_password", "database_url", "metrics_token"})
 

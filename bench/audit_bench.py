@@ -3,7 +3,7 @@
   append, 1/txn      events/s appending one event per transaction (what a request costs: one commit)
   append, 100/txn    events/s appending 100 events per transaction (batch road, sweeps)
   verify             events/s of verify_chain over --events events (a valid chain bulk-inserted with
-                     Core executemany, hashes computed with review.audit_chain.compute_hash), against the
+                     Core executemany, hashes computed with audit.chain.compute_hash), against the
                      200k events/s target; then verify_chain_parallel with --workers processes; and the
                      seed's verify (ORM objects + json module) on the first --seed-events, for scale
 
@@ -28,11 +28,11 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import dbctl
+from audit.chain import GENESIS_HASH, compute_hash
+from audit.log import append_event, chain_head, event_fields, verify_chain
+from audit.parallel import verify_chain_parallel
 from db.engine import make_engine, make_session_factory
 from db.models import AuditChainHead, AuditEvent
-from review.audit import append_event, chain_head, event_fields, verify_chain
-from review.audit_chain import GENESIS_HASH, compute_hash
-from review.audit_parallel import verify_chain_parallel
 
 TARGET = 200_000  # verify, events/s
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -31,12 +31,12 @@ from model.default_model import ensure_default_model  # noqa: E402
 from model.head import SafetyHead, load_head  # noqa: E402
 from model.loading import LoadConfig, describe_base, load_causal_lm  # noqa: E402
 from model.policy import load_policy  # noqa: E402
-from training.baselines import as_dicts  # noqa: E402
-from training.cli import add_row_options, load_rows_from  # noqa: E402
-from training.data import SafetyRow, split_of  # noqa: E402
-from training.features import cache_file, extract  # noqa: E402
-from training.licences import EVAL_ONLY_SOURCES  # noqa: E402
-from training.metrics import decision_report  # noqa: E402
+from training.datasets.licences import EVAL_ONLY_SOURCES  # noqa: E402
+from training.datasets.rows import SafetyRow, split_of  # noqa: E402
+from training.eval.baselines import as_dicts  # noqa: E402
+from training.eval.metrics import decision_report  # noqa: E402
+from training.head.cli import add_row_options, load_rows_from  # noqa: E402
+from training.head.features import cache_file, extract  # noqa: E402
 
 FIGURES = ("refuse_recall", "harmful_blocked", "over_refusal", "benign_refused", "macro_f1")
 NEEDS = {
@@ -57,7 +57,7 @@ def features(
     n_layers = lm.config.num_hidden_layers
     wanted = {h.config.layer if h.config.layer >= 0 else n_layers for h in heads}
     if args.gguf is not None:
-        from training.llama_features import cache_file_for, extract_gguf
+        from training.head.llama_features import cache_file_for, extract_gguf
 
         if wanted != {n_layers}:
             raise SystemExit("error: --gguf gives the final layer only; every --head must read layer -1")

@@ -41,12 +41,12 @@ import uvicorn
 from sqlalchemy import func, select
 
 from app import dbctl
+from app.identity.accounts import create_user
 from app.main import create_app
 from app.services import Services, build_services
 from app.settings import Settings
+from audit.log import verify_chain
 from db.models import DecisionRecord
-from review.accounts import create_user
-from review.audit import verify_chain
 
 PASSWORD = "load-test-password-1"
 PROMPTS: list[tuple[str, str, str]] = [  # (intended decision, context, user request)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.model_loader import default_head_dir
+from app.serving.loader import default_head_dir
 from model.default_model import ensure_default_model
 from model.head import load_head
 from model.loading import LoadConfig, load_causal_lm

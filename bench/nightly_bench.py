@@ -29,14 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import dbctl  # noqa: E402
-from app.cli import main as so8t  # noqa: E402
+from app.cli.main import main as so8t  # noqa: E402
 from bench.scratch_db import scratch_database  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
 from db.registry import NightlyRun  # noqa: E402
 from review.queue import QueueConfig, claim_next  # noqa: E402
 from review.records import NewDecision, record_decision  # noqa: E402
 from review.verdicts import Verdict, decide  # noqa: E402
-from training.data import SafetyRow, read_rows  # noqa: E402
+from training.datasets.rows import SafetyRow, read_rows  # noqa: E402
 
 
 def sample(rows: list[SafetyRow], n: int, seed: int) -> list[SafetyRow]:

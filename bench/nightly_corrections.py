@@ -45,17 +45,17 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.cli import main as so8t  # noqa: E402
-from app.model_loader import load_model  # noqa: E402
+from app.cli.main import main as so8t  # noqa: E402
+from app.serving.loader import load_model  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.nightly_bench import simulate_reviews  # noqa: E402
 from bench.scratch_db import scratch_database  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
 from db.registry import ModelVersion, NightlyRun  # noqa: E402
 from model.policy import decide, load_policy  # noqa: E402
-from training.data import SafetyRow, read_rows, sample_per_group  # noqa: E402
-from training.evaluate import evaluate_rows, judge_rows  # noqa: E402
-from training.licences import trainable  # noqa: E402
+from training.datasets.licences import trainable  # noqa: E402
+from training.datasets.rows import SafetyRow, read_rows, sample_per_group  # noqa: E402
+from training.eval.evaluate import evaluate_rows, judge_rows  # noqa: E402
 
 SETS = ("corrected", "unseen", "control")
 FIGURES = ("accuracy", "refuse_recall", "over_refusal", "escalate_rate")

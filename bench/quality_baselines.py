@@ -23,19 +23,19 @@ from pathlib import Path
 
 import torch
 
-from app.model_loader import default_head_dir
+from app.serving.loader import default_head_dir
 from model.artifacts import read_verified
 from model.default_model import ensure_default_model
 from model.head import load_head
 from model.labels import LABEL_INDEX
 from model.loading import LoadConfig, load_causal_lm
 from model.policy import load_policy
-from training.baselines import as_dicts, keyword_probs, logistic_regression, minilm_embeddings
-from training.cli import add_row_options, load_rows_from
-from training.data import split_of
-from training.features import cache_file, extract
-from training.licences import EVAL_ONLY_SOURCES
-from training.metrics import decision_report
+from training.datasets.licences import EVAL_ONLY_SOURCES
+from training.datasets.rows import split_of
+from training.eval.baselines import as_dicts, keyword_probs, logistic_regression, minilm_embeddings
+from training.eval.metrics import decision_report
+from training.head.cli import add_row_options, load_rows_from
+from training.head.features import cache_file, extract
 
 
 def main() -> None:

@@ -26,15 +26,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.cli_export import default_llama_head_dir  # noqa: E402
-from app.model_loader import default_head_dir, load_model  # noqa: E402
+from app.cli.export import default_llama_head_dir  # noqa: E402
+from app.serving.loader import default_head_dir, load_model  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from model.default_model import ensure_default_model  # noqa: E402
 from model.policy import decide, load_policy  # noqa: E402
 from model.runtime import GenerationConfig  # noqa: E402
-from training.data import SafetyRow, read_rows, sample_per_group, split_of  # noqa: E402
-from training.evaluate import judge_rows  # noqa: E402
-from training.metrics import decision_report  # noqa: E402
+from training.datasets.rows import SafetyRow, read_rows, sample_per_group, split_of  # noqa: E402
+from training.eval.evaluate import judge_rows  # noqa: E402
+from training.eval.metrics import decision_report  # noqa: E402
 
 PROMPTS = [
     ("", "Draft a short email telling my team the Friday meeting moves to 3 pm."),

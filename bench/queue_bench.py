@@ -23,9 +23,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import Case, CaseReview, DecisionRecord
-from review.audit import verify_chain
 from review.queue import QueueConfig, claim_next
 from review.verdicts import Verdict, decide
 

@@ -4,9 +4,9 @@ The database is seeded fast with Core bulk inserts, in the shape the services wr
 decisions over November 2026 (about 5% escalated, each with its case; some double-reviewed, some
 decided late, about 1% failed safe; 1% of refusals appealed, 0.5% of allows sampled), with their
 reviews, and a valid audit chain (one event per decision plus case.opened / case.decided, hashed by
-review.audit_chain.compute_hash), so the report's chain verification does real work. Then it times:
+audit.chain.compute_hash), so the report's chain verification does real work. Then it times:
 
-  build            review.reports.build_report (load, aggregate, verify the chain, draw the charts)
+  build            reports.build_report (load, aggregate, verify the chain, draw the charts)
   build + HTML     the above plus to_html, against the 10 s target
   PDF              to_pdf of the built report (WeasyPrint), the first call in the process
 
@@ -31,12 +31,12 @@ from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
 from app import dbctl
+from audit.chain import GENESIS_HASH, compute_hash
+from audit.log import event_fields, verify_chain
 from db.engine import make_engine
 from db.models import AuditChainHead, AuditEvent, Case, CaseReview, DecisionRecord
-from review.audit import event_fields, verify_chain
-from review.audit_chain import GENESIS_HASH, compute_hash
-from review.reports import build_report, to_html, to_pdf
-from review.reports.data import Period, load_period
+from reports import build_report, to_html, to_pdf
+from reports.data import Period, load_period
 
 TARGET_S = 10.0  # build + HTML over 100,000 decisions
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ import csv
 import json
 from pathlib import Path
 
-from training.data import read_rows, sample_per_group
+from training.datasets.rows import read_rows, sample_per_group
 
 
 def main() -> None:

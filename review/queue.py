@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from audit.log import append_event
 from db.models import Case, CaseReview, DecisionRecord
-from review.audit import append_event
 
 HIGH, NORMAL, LOW = 1, 2, 3
 CLAIM_RETRIES = 8

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from audit.log import append_event
 from db.models import DecisionRecord
-from review.audit import append_event
 from review.queue import QueueConfig, enqueue
 
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.log import append_event
 from db.models import Case
-from review.audit import append_event
 from review.queue import QueueConfig, release_expired_leases
 from review.verdicts import FAIL_SAFE_TEXT
 

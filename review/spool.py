@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from audit.log import AuditChainError
 from db.models import AuditEvent, DecisionRecord
-from review.audit import AuditChainError
 from review.queue import QueueConfig
 from review.records import AnswerFailure, NewDecision, record_answer, record_decision
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.log import append_event
 from db.models import VERDICTS, Case, CaseReview, DecisionRecord
-from review.audit import append_event
 from review.queue import CaseNotFoundError, QueueConfig, ReviewError, enqueue, held_case
 
 LABELS = ("ALLOW", "REFUSE", "ESCALATE")

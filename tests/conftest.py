@@ -19,14 +19,14 @@ import pytest
 import torch
 from sqlalchemy.engine import make_url
 
-from app.model_loader import LoadedModel, load_model
+from app.identity.accounts import Principal, create_user, principal_of
 from app.services import Services, build_services
+from app.serving.loader import LoadedModel, load_model
 from app.settings import Settings
 from model.artifacts import tokenizer_digest, write_manifest
 from model.head import SafetyHead, SafetyHeadConfig, save_head
 from model.labels import LABEL_INDEX
 from model.tiny import build_tiny_model
-from review.accounts import Principal, create_user, principal_of
 
 # The run_agent result keys promised by the seed (and DESIGN.md's contract).
 RUN_AGENT_KEYS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.cli import main
+from app.cli.main import main
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """``python -m training.train`` and ``so8t train``: the LoRA adapter, safety head and SO(8) gate from JSONL.
 
-Thin: read the config and the rows, call :func:`training.trainer.train`, print what came out. Exit
+Thin: read the config and the rows, call :func:`training.lora.trainer.train`, print what came out. Exit
 status 0 done, 1 training failed (an emergency checkpoint was saved), 2 bad config or data,
 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM) after saving a checkpoint to resume from.
 """
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.data import DataError, SafetyRow, read_rows, split_of
-from training.train_config import ConfigError, load_config, with_overrides
+from training.datasets.rows import DataError, SafetyRow, read_rows, split_of
+from training.lora.config import ConfigError, load_config, with_overrides
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("configs/train.yaml")
@@ -87,7 +87,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{len(train_rows)} training rows, {len(val_rows)} validation rows ({held} test rows left out)")
-    from training.trainer import TrainError, TrainingInterrupted, train  # torch and peft load here
+    from training.lora.trainer import TrainError, TrainingInterrupted, train  # torch and peft load here
 
     try:
         result = train(

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from app.agent import Agent, RecordingError
-from app.auth import Authenticator
-from app.desk import ReviewDesk
-from app.ratelimit import RateLimits
+from app.desks.review import ReviewDesk
+from app.identity.auth import Authenticator
+from app.serving.agent import Agent, RecordingError
+from app.serving.validation import InputError
 from app.ui.my_requests import build_my_requests
 from app.ui.session import signed_in
-from app.validation import InputError
+from app.web.ratelimit import RateLimits
 from model.policy import PolicyDecision
 
 BADGE_COLOURS = {"ALLOW": "#1a7f37", "REFUSE": "#cf222e", "ESCALATE": "#9a6700"}

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.report_service import default_model_dirs, model_metrics, render, write_audited_report
+from app.desks.reports import default_model_dirs, model_metrics, render, write_audited_report
+from app.identity.accounts import Principal
 from app.services import Services
 from app.ui.compliance_views import (
     DayPeriod,
@@ -33,12 +34,11 @@ from app.ui.compliance_views import (
     preview_html,
 )
 from app.ui.session import signed_in
-from review.accounts import Principal
-from review.audit import chain_head, verify_chain
-from review.audit_export import export_jsonl, manifest_path
+from audit.export import export_jsonl, manifest_path
+from audit.log import chain_head, verify_chain
 
-if TYPE_CHECKING:  # review.reports pulls in pandas and matplotlib: imported on the first report
-    from review.reports import Report
+if TYPE_CHECKING:  # reports pulls in pandas and matplotlib: imported on the first report
+    from reports import Report
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def build_compliance_tab(services: Services) -> None:
         return signed_in(auth, request, "compliance")
 
     def build(period: DayPeriod, language: str | None) -> Report:
-        from review.reports import build_report
+        from reports import build_report
 
         if language not in {code for _, code in LANG_CHOICES}:
             raise gr.Error("Choose 日本語 or English. / 言語は日本語か英語を選んでください。")

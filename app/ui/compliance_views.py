@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from app.report_service import day_period
-from review.audit import ChainCheck
+from app.desks.reports import day_period
+from audit.log import ChainCheck
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # one year, leap years included

@@ -15,11 +15,11 @@ from typing import Any
 
 import gradio as gr
 
-from app.model_admin import AdminPermissionError, ModelAdmin, ModelView, RunView, admin_of
+from app.desks.models import AdminPermissionError, ModelAdmin, ModelView, RunView, admin_of
+from app.identity.accounts import Principal
 from app.services import Services
 from app.ui.session import signed_in
-from review.accounts import Principal
-from training.registry import RegistryError
+from training.lifecycle.registry import RegistryError
 
 MODEL_HEADERS = ["status", "version", "created (UTC)", "safety", "refuse recall", "over-refusal", "reason"]
 RUN_HEADERS = ["run", "started (UTC)", "status", "decision", "candidate", "new cases", "report / error"]

@@ -13,9 +13,9 @@ from typing import Any
 import gradio as gr
 from gradio.components import Component
 
-from app.auth import Authenticator
-from app.desk import ReviewDesk
-from app.desk_views import Outcome
+from app.desks.review import ReviewDesk
+from app.desks.review_views import Outcome
+from app.identity.auth import Authenticator
 from app.ui.errors import shown_as_toast
 from app.ui.session import signed_in
 

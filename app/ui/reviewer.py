@@ -12,9 +12,10 @@ from typing import Any
 
 import gradio as gr
 
-from app.auth import Authenticator
-from app.desk import CaseListFilters, ReviewDesk
-from app.desk_views import CaseDetail
+from app.desks.review import CaseListFilters, ReviewDesk
+from app.desks.review_views import CaseDetail
+from app.identity.accounts import Principal
+from app.identity.auth import Authenticator
 from app.ui.errors import shown_as_toast
 from app.ui.reviewer_views import (
     QUEUE_HEADERS,
@@ -26,7 +27,6 @@ from app.ui.reviewer_views import (
     result_markdown,
 )
 from app.ui.session import signed_in
-from review.accounts import Principal
 from review.queue import QueueFilters
 from review.verdicts import Verdict
 

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Protocol
 
-from app.desk_views import CaseDetail, CaseSummary, QueueStats, ReviewView
+from app.desks.review_views import CaseDetail, CaseSummary, QueueStats, ReviewView
 
 QUEUE_HEADERS = [
     "id",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from app.auth import Authenticator, AuthError, IdentityUnavailable
-from review.accounts import UNVERIFIED, Principal
+from app.identity.accounts import UNVERIFIED, Principal
+from app.identity.auth import Authenticator, AuthError, IdentityUnavailable
 
 
 def signed_in(

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from app.identity.accounts import set_active
 from app.main import create_api
 from app.services import Services
-from review.accounts import set_active
 from tests.conftest import add_user, bearer
 
 EVERYONE = frozenset({"employee", "reviewer", "compliance", "admin"})

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.main import create_app
 from app.services import Services
+from audit.log import verify_chain
 from db.models import AuditEvent
-from review.audit import verify_chain
 from tests.conftest import PASSWORD, add_user, bearer
 
 
@@ -76,7 +76,7 @@ def test_review_routes_check_the_role(desk: tuple[TestClient, Services]) -> None
 def test_disabled_account_is_locked_out_at_once(desk: tuple[TestClient, Services]) -> None:
     from datetime import UTC, datetime
 
-    from review.accounts import set_active
+    from app.identity.accounts import set_active
 
     client, services = desk
     headers = bearer(services, "rev1")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from app.cli import main
-from app.cli_audit import parse_when
+from app.cli.audit import parse_when
+from app.cli.main import main
+from audit.log import append_event
 from db.engine import make_engine, make_session_factory
-from review.audit import append_event
-from tests.review.audit_tamper import privileged
+from tests.audit.tamper import privileged
 
 DAY1 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from model.gguf_side import read_side
+from app.cli.main import main
+from model.gguf.side import read_side
 from tests.conftest import make_forced_head
 from tests.gguf_helpers import BASE_NAME, HIDDEN, build_model, tokenizer_sha
 

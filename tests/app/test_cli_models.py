@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from app import dbctl
-from app.cli import main
+from app.cli.main import main
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
-from review.audit import verify_chain
 from tests.training.gate_fixtures import GATE_ROWS, better_head  # noqa: F401  (fixture)
 from tests.training.reviewed_cases import Spec, review
-from training.registry import artifact_info, register
+from training.lifecycle.registry import artifact_info, register
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -142,7 +142,7 @@ def test_a_database_that_is_not_migrated_is_refused(
 
 
 def test_nightly_sources_rehearse_the_project_sets_by_default(tmp_path: Path) -> None:
-    from app.cli_models import sources_from
+    from app.cli.models import sources_from
     from app.settings import Settings
 
     extra = tmp_path / "extra.jsonl"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.cli import main
-from app.cli_users import ensure_first_admin
+from app.cli.main import main
+from app.cli.users import ensure_first_admin
+from app.identity.accounts import AccountError, authenticate
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent, Case, User
-from review.accounts import AccountError, authenticate
 from review.queue import QueueConfig
 from tests.review.factories import make_cases
 

@@ -1,4 +1,4 @@
-"""Cross-site requests that carry cookies are refused (app/csrf.py), over the real app (``app_for``)."""
+"""Cross-site requests that carry cookies are refused (app/web/csrf.py), over the real app (``app_for``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.csrf import origin_of, parse_origins
 from app.services import Services
 from app.settings import Settings
+from app.web.csrf import origin_of, parse_origins
 from tests.conftest import PASSWORD, bearer
 
 AppFor = Callable[..., tuple[TestClient, Services]]
@@ -50,7 +50,7 @@ def test_cross_origin_post_with_a_cookie_is_refused_and_logged_without_the_cooki
     app_for: AppFor, caplog: pytest.LogCaptureFixture
 ) -> None:
     client, _ = app_for()
-    caplog.set_level(logging.WARNING, logger="app.csrf")
+    caplog.set_level(logging.WARNING, logger="app.web.csrf")
     response = client.post("/v1/auth/token", data=SIGN_IN, headers={**COOKIE, "Origin": EVIL})
     assert response.status_code == 403
     assert response.json() == {"detail": REFUSED}
@@ -61,7 +61,7 @@ def test_cross_origin_post_with_a_cookie_is_refused_and_logged_without_the_cooki
         assert (refused.status_code, refused.json()) == (403, {"detail": REFUSED}), path
     for method in ("PUT", "PATCH", "DELETE"):
         assert client.request(method, "/v1/cases/1", headers={**COOKIE, "Origin": EVIL}).status_code == 403
-    lines = [r.getMessage() for r in caplog.records if r.name == "app.csrf"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.web.csrf"]
     assert f"POST /v1/auth/token refused: Origin {EVIL} does not match {OWN}" in lines
     assert not any("cookie-secret-value" in line or PASSWORD in line for line in lines)
 
@@ -125,7 +125,7 @@ def test_referer_is_the_fallback_when_origin_is_absent(
     app_for: AppFor, caplog: pytest.LogCaptureFixture
 ) -> None:
     client, _ = app_for(trusted_origins="https://so8t.example.com")
-    caplog.set_level(logging.WARNING, logger="app.csrf")
+    caplog.set_level(logging.WARNING, logger="app.web.csrf")
     status, body = _token(client, **COOKIE, Referer=f"{EVIL}/private/page?user=alice")
     assert (status, body) == (
         403,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from app.interval import IntervalThread
+from app.ops.interval import IntervalThread
 
 
 def test_runs_first_once_then_ticks_until_stopped() -> None:

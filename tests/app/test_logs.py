@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logs import JsonFormatter
 from app.main import create_app
-from app.middleware import RequestIdFilter
+from app.ops.logs import JsonFormatter
 from app.services import Services
+from app.web.middleware import RequestIdFilter
 from tests.conftest import add_user, bearer
 
 SECRET_TEXT = "Send the salary table of Yamada Taro to my private address"

@@ -12,11 +12,11 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from app.main import create_app
-from app.metrics_collectors import DeskCollector
-from app.metrics_route import scrape_allowed
-from app.model_loader import LoadedModel
+from app.ops.collectors import DeskCollector
+from app.ops.metrics_route import scrape_allowed
+from app.ops.sweeper import Sweeper
 from app.services import Services
-from app.sweeper import Sweeper
+from app.serving.loader import LoadedModel
 from review.ops_stats import desk_snapshot, is_overturn
 from review.verdicts import Verdict
 from tests.app.scrape import MONITORING, parse, scrape
@@ -169,7 +169,7 @@ def test_the_audit_spool_size_is_its_line_count(
 def test_nightly_outcomes_are_read_from_the_runs_table(
     sqlite_url: str, make_services: Callable[..., Services]
 ) -> None:
-    from training.nightly_runs import finish_run, open_run
+    from training.nightly.runs import finish_run, open_run
 
     services = make_services(sqlite_url, "ALLOW")
     client = TestClient(create_app(services=services), client=MONITORING)

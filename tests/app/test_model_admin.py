@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from app.main import create_api
 from app.services import Services
+from audit.log import verify_chain
 from db.models import AuditEvent
-from review.audit import verify_chain
 from tests.conftest import add_user, bearer
 from tests.training.gate_fixtures import GATE_ROWS, better_head  # noqa: F401  (fixture)
-from training.registry import artifact_info, ensure_baseline, promote, register
+from training.lifecycle.registry import artifact_info, ensure_baseline, promote, register
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 HARMFUL = "Write ransomware that encrypts hospital 3 files"

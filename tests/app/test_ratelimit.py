@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logs import JsonFormatter
-from app.middleware import RequestIdFilter, request_id_from
-from app.ratelimit import RateLimitConfig, RateLimiter, retry_after
+from app.ops.logs import JsonFormatter
 from app.services import Services
+from app.web.middleware import RequestIdFilter, request_id_from
+from app.web.ratelimit import RateLimitConfig, RateLimiter, retry_after
 from tests.conftest import PASSWORD, bearer
 
 
@@ -181,9 +181,9 @@ def test_request_id_is_echoed_and_in_the_log_lines(
     )
     assert over.status_code == 429 and over.headers["X-Request-ID"] == "trace-42.a_b"
     lines = {r.name: r for r in captured.records if getattr(r, "request_id", None) == "trace-42.a_b"}
-    assert "user emp1 is over 1 requests" in lines["app.ratelimit"].getMessage()
-    assert "POST /v1/agent/run -> 429" in lines["app.middleware"].getMessage()
-    entry = json.loads(JsonFormatter().format(lines["app.middleware"]))
+    assert "user emp1 is over 1 requests" in lines["app.web.ratelimit"].getMessage()
+    assert "POST /v1/agent/run -> 429" in lines["app.web.middleware"].getMessage()
+    entry = json.loads(JsonFormatter().format(lines["app.web.middleware"]))
     assert entry["request_id"] == "trace-42.a_b"
 
     fresh = client.get("/healthz", headers={"X-Request-ID": "no spaces allowed"}).headers["X-Request-ID"]

@@ -26,14 +26,14 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from app.api import InvalidInput
+from app.api.agent import InvalidInput
 from app.main import create_app
 from app.services import Services
 from tests.conftest import add_user, bearer
 
 MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXPECTED_OPERATIONS = 20  # the REST routes in app/api.py, app/api_cases.py and app/api_admin.py
+EXPECTED_OPERATIONS = 20  # the REST routes in app/api/agent.py, app/api/people.py and app/api/admin.py
 
 
 @pytest.fixture

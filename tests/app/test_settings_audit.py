@@ -7,9 +7,9 @@ from sqlalchemy import select
 from app import dbctl
 from app.settings import Settings
 from app.settings_audit import record_settings
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
-from review.audit import verify_chain
 
 
 def test_setting_changes_are_audited_once_and_secrets_left_out(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.desk_views import CaseDetail, Outcome, QueueStats, ReviewView
+from app.desks.review_views import CaseDetail, Outcome, QueueStats, ReviewView
 from app.ui.my_requests import appeal_choices, outcome_rows, status_text
 from app.ui.reviewer import Filters
 from app.ui.reviewer_views import (

@@ -1,4 +1,5 @@
-"""Property-based fuzzing of the input sanitiser (``app.validation``): whatever arrives, it either raises
+"""Property-based fuzzing of the input sanitiser (``app.serving.validation``): whatever arrives, it either
+raises
 ``InputError`` (a message safe to show) or returns text that is NFKC-normal, free of control and
 invisible format characters (tab and newline apart), within the limits, and unchanged by cleaning again.
 """
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from app.serving.validation import CleanInput, InputError, clean_for, clean_input
 from app.settings import Settings
-from app.validation import CleanInput, InputError, clean_for, clean_input
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,5 +1,6 @@
 """Alert rules, the Grafana dashboard and the log pipeline refer to what the app really exports: names
-scraped from ``GET /metrics`` of a running test app (the tiny model), the log fields app/logs.py writes."""
+scraped from ``GET /metrics`` of a running test app (the tiny model), the log fields app/ops/logs.py
+writes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.logs import STRUCTURED_FIELDS
+from app.ops.logs import STRUCTURED_FIELDS
 from tests.deploy.conftest import DEPLOY, ROOT
 from tests.deploy.promql import grafana_to_promql, metric_names
 

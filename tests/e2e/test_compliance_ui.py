@@ -23,12 +23,12 @@ from sqlalchemy import func, select, update
 
 from app.services import Services
 from app.ui.compliance_views import EXPORT_PREFIX, new_export_folder, parse_period, preview_html
+from audit.export import manifest_path, read_manifest
+from audit.offline import verify_export
 from db.models import AuditChainHead, AuditEvent
-from review.audit_export import manifest_path, read_manifest
-from review.audit_offline import verify_export
+from tests.audit.tamper import privileged
 from tests.conftest import add_user, bearer
 from tests.e2e.conftest import NewPage, StartServer, login, screenshot, signed_in
-from tests.review.audit_tamper import privileged
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 from tests.conftest import add_user
 from tests.e2e.conftest import StartServer, signed_in
 from tests.training.gate_fixtures import GATE_ROWS, better_head  # noqa: F401  (fixture)
-from training.registry import artifact_info, ensure_baseline, register
+from training.lifecycle.registry import artifact_info, ensure_baseline, register
 
 pytestmark = pytest.mark.timeout(300)
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -8,16 +8,16 @@ import pytest
 import torch
 from sqlalchemy import select
 
-from app.agent_batch import run_batch
-from app.model_loader import LoadedModel
 from app.services import Services
-from app.validation import InputError
+from app.serving.batch import run_batch
+from app.serving.loader import LoadedModel
+from app.serving.validation import InputError
+from audit.log import verify_chain
 from db.models import AuditEvent, Case, DecisionRecord
 from model.head import SafetyHead, SafetyHeadConfig, pool_last_token
 from model.labels import LABEL_INDEX
 from model.prompt import encode_prompts
 from model.runtime import DualHeadRuntime
-from review.audit import verify_chain
 from tests.conftest import fault_after_prefill
 
 REQUESTS = [

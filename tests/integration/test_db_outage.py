@@ -16,14 +16,14 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from app import dbctl
-from app.agent import RecordingError
-from app.api import DATABASE_DOWN
+from app.api.agent import DATABASE_DOWN
 from app.main import create_api
+from app.ops.sweeper import Sweeper
 from app.services import Services
-from app.sweeper import Sweeper
+from app.serving.agent import RecordingError
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent, DecisionRecord
-from review.audit import verify_chain
 from tests.conftest import add_user, bearer
 from tests.faults import CuttableProxy
 

@@ -11,16 +11,16 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import select
 
-from app.agent import StreamEvent
-from app.agent_batch import run_batch
-from app.model_loader import LoadedModel
 from app.services import Services
+from app.serving.agent import StreamEvent
+from app.serving.batch import run_batch
+from app.serving.loader import LoadedModel
+from audit.log import verify_chain
 from db.models import AuditEvent, Case, DecisionRecord
 from model.head import SafetyHead, SafetyHeadConfig
 from model.labels import Decision
 from model.policy import judge_output, load_policy
 from model.runtime import BatchPrefill, DualHeadRuntime, GenerationConfig, Prefill
-from review.audit import verify_chain
 
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\n"

@@ -8,14 +8,14 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select, text
 
-from app.agent import RecordingError
-from app.model_loader import LoadedModel
 from app.services import Services
-from app.validation import InputError
+from app.serving.agent import RecordingError
+from app.serving.loader import LoadedModel
+from app.serving.validation import InputError
+from audit.log import verify_chain
 from db.models import AuditEvent, Case, DecisionRecord
 from model.head import SafetyHead, SafetyHeadConfig
 from model.runtime import DualHeadRuntime
-from review.audit import verify_chain
 from tests.conftest import fault_after_prefill
 
 
@@ -172,7 +172,7 @@ def test_no_answer_is_streamed_before_its_decision_is_committed(
 def test_a_model_swap_mid_request_does_not_touch_that_request(
     sqlite_url: str, make_services: Callable[..., Services]
 ) -> None:
-    """A promotion swaps ``agent.model`` (app/model_switch.py); a request already judged keeps decoding
+    """A promotion swaps ``agent.model`` (app/serving/switch.py); a request already judged keeps decoding
     with the model that judged it."""
     services = make_services(sqlite_url, "ALLOW")
     events = services.agent.run_stream("", "Draft a short email to my team", user="emp1")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
 from model.loading import LoadConfig, apply_adapter, load_causal_lm
 

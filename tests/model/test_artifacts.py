@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
 from model.artifacts import ArtifactError, check_base, load_gate, read_verified, save_gate, write_manifest
 from model.gate import GateConfig, SO8Gate

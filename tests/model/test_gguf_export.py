@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from model.artifacts import ArtifactError
-from model.gguf_export import ExportConfig, ExportedFile, export_gguf, prepare_model
-from model.gguf_side import read_side
-from model.gguf_writer import GGUFExportError
+from model.gguf.export import ExportConfig, ExportedFile, export_gguf, prepare_model
+from model.gguf.side import read_side
+from model.gguf.writer import GGUFExportError
 from model.prompt import render_prompt
 from tests.gguf_helpers import BASE_NAME, PROMPTS, build_model, gated_artifact, random_head, tokenizer_sha
 

@@ -8,7 +8,7 @@ import torch
 from model.hidden_capture import capture_hidden_states, hidden_state_module
 from model.loading import LoadConfig, load_causal_lm
 from model.prompt import encode_prompts
-from training.features import pooled_states
+from training.head.features import pooled_states
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +60,8 @@ def test_a_layer_that_does_not_exist_is_a_clear_error(
 def test_a_feature_cache_of_other_layers_is_refused_not_wiped(
     tmp_path: Path, lm_and_tokenizer: tuple[torch.nn.Module, object]
 ) -> None:
-    from training.data import SafetyRow
-    from training.features import FeatureCacheError, cache_file, extract
+    from training.datasets.rows import SafetyRow
+    from training.head.features import FeatureCacheError, cache_file, extract
 
     lm, tokenizer = lm_and_tokenizer
     rows = [

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
-from model.gguf_export import ExportConfig, export_gguf
+from model.gguf.export import ExportConfig, export_gguf
+from model.gguf.runtime import LlamaCppRuntime, load_llama_runtime
 from model.labels import Decision
-from model.llama_runtime import LlamaCppRuntime, load_llama_runtime
 from model.runtime import GenerationConfig, Prefill, PromptTooLongError
 from tests.gguf_helpers import PROMPTS, build_model, gated_artifact, tokenizer_sha
 

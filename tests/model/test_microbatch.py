@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from app.model_loader import LoadedModel
+from app.serving.loader import LoadedModel
 from model.microbatch import BatchingConfig, PrefillBatcher
 from model.runtime import GenerationConfig, PromptTooLongError
 

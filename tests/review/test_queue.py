@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent, Case
-from review.audit import verify_chain
 from review.queue import QueueConfig, QueueFilters, ReviewError, claim_next, release
 from review.records import record_decision
 from review.sla import sweep

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import DecisionRecord
-from review.audit import verify_chain
 from review.queue import QueueConfig
 from review.spool import AuditSpool, SpoolEntry
 from tests.review.factories import new_decision

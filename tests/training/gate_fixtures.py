@@ -15,9 +15,9 @@ from model.artifacts import write_manifest
 from model.head import save_head
 from model.loading import LoadConfig, load_causal_lm
 from model.policy import load_policy
-from training.data import SafetyRow
-from training.features import extract
-from training.train_head import HeadTrainConfig, train_head
+from training.datasets.rows import SafetyRow
+from training.head.features import extract
+from training.head.train import HeadTrainConfig, train_head
 
 
 def labelled_rows(

@@ -1,4 +1,5 @@
-"""The project data sets (training/data_sets/) are exactly what their build gives, and hold their counts."""
+"""The project data sets (training/datasets/project/) are exactly what their build gives, and hold their
+counts."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from training.data import read_rows
-from training.data_sets import build, compose
-from training.licences import SOURCE_LICENCES, trainable
-from training.loso_data import PROJECT_SETS
+from training.datasets.catalogue import PROJECT_SETS
+from training.datasets.licences import SOURCE_LICENCES, trainable
+from training.datasets.project import build, compose
+from training.datasets.rows import read_rows
 
 HERE = Path(build.__file__).resolve().parent
 KEYS = ["id", "source", "lang", "prompt", "label", "category"]

@@ -13,17 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
 from db.registry import DatasetLineage, DatasetSnapshot
-from review.audit import verify_chain
 from review.sla import sweep
 from tests.review.factories import new_decision
 from tests.training.reviewed_cases import CONFIG, Spec, review
-from training.data import SafetyRow, split_of
-from training.dataset_builder import DatasetSources, build_snapshot, load_snapshot, merge
-from training.examples import FIELDS, Example, read_examples
-from training.reviewed import export_reviewed
+from training.datasets.examples import FIELDS, Example, read_examples
+from training.datasets.reviewed import export_reviewed
+from training.datasets.rows import SafetyRow, split_of
+from training.datasets.snapshot import DatasetSources, build_snapshot, load_snapshot, merge
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

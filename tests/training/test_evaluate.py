@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.cli import main
+from app.cli.main import main
 from model.head import SafetyHead, SafetyHeadConfig
 from model.loading import LoadConfig, load_causal_lm
 from model.runtime import DualHeadRuntime
-from training.data import SafetyRow
-from training.evaluate import judge_rows
+from training.datasets.rows import SafetyRow
+from training.eval.evaluate import judge_rows
 
 ROWS = [
     {"id": "a", "prompt": "Draft an email to my team", "label": "ALLOW", "lang": "en", "source": "s1"},

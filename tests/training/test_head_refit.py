@@ -1,4 +1,4 @@
-"""Nightly head mode (training/head_refit.py) on the tiny model: the candidate keeps the served adapter
+"""Nightly head mode (training/head/refit.py) on the tiny model: the candidate keeps the served adapter
 and gate, learns the reviewed corrections, loads in the production loader, and caches features."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
 from model.artifacts import MANIFEST, read_verified, save_gate, write_manifest
 from model.gate import GateConfig, SO8Gate
 from model.policy import decide, load_policy
 from model.runtime import DualHeadRuntime
-from training.data import SafetyRow
-from training.head_refit import HeadRefitResult, features_key, refit_head, review_weights
-from training.reviewed import REVIEWED_SOURCE
-from training.train_config import HeadRefitSettings
+from training.datasets.reviewed import REVIEWED_SOURCE
+from training.datasets.rows import SafetyRow
+from training.head.refit import HeadRefitResult, features_key, refit_head, review_weights
+from training.lora.config import HeadRefitSettings
 
 
 def row(i: int, prompt: str, label: str, source: str = "seed") -> SafetyRow:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.cli import main
-from model.gguf_export import ExportConfig, export_gguf, prepare_model
+from app.cli.main import main
+from model.gguf.export import ExportConfig, export_gguf, prepare_model
 from model.head import load_head
 from model.prompt import encode_prompts
 from tests.gguf_helpers import build_model, random_head, tokenizer_sha
-from training.data import SafetyRow
-from training.llama_features import extract_gguf
+from training.datasets.rows import SafetyRow
+from training.head.llama_features import extract_gguf
 
 LABELS = ("ALLOW", "REFUSE", "ESCALATE")
 

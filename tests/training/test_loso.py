@@ -9,15 +9,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.cli import main
+from app.cli.main import main
 from model.artifacts import read_verified
 from model.head import load_head
 from model.labels import LABELS, Decision
 from model.policy import load_policy
 from model.prompt import SYSTEM_PROMPTS, encode_prompts, render_prompt
-from training.data import SafetyRow, sample_per_group
-from training.features import pool_mean_after, pooled_states, shared_prefix_tokens
-from training.loso import (
+from training.datasets.catalogue import load_rows
+from training.datasets.rows import SafetyRow, sample_per_group
+from training.head.features import pool_mean_after, pooled_states, shared_prefix_tokens
+from training.head.thresholds import GRID
+from training.head.train import HeadTrainConfig
+from training.loso.cli import head_specs
+from training.loso.protocol import (
     Fold,
     LosoConfig,
     LosoError,
@@ -28,11 +32,7 @@ from training.loso import (
     keyword_method,
     make_folds,
 )
-from training.loso_cli import head_specs
-from training.loso_data import load_rows
-from training.loso_report import acceptance, format_table, summarise_method
-from training.thresholds import GRID
-from training.train_head import HeadTrainConfig
+from training.loso.report import acceptance, format_table, summarise_method
 
 SOURCES = {  # source -> (lang, label, prompt stem)
     "alpha_en": ("en", "ALLOW", "Please draft a friendly note about the team lunch number"),
@@ -344,7 +344,7 @@ def test_a_shared_prefix_computed_once_gives_the_full_forwards_states(tiny_model
 
     from model.head import pool_last_token
     from model.hidden_capture import capture_hidden_states
-    from training.shared_prefix import last_token_states, shared_prefix
+    from training.head.shared_prefix import last_token_states, shared_prefix
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, local_files_only=True)
     lm = AutoModelForCausalLM.from_pretrained(tiny_model_dir, local_files_only=True).eval()

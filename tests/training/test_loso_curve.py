@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from model.labels import Decision
-from training.data import SafetyRow
-from training.loso_curve import GRID, allow_curve, curve_chart
+from training.datasets.rows import SafetyRow
+from training.loso.curve import GRID, allow_curve, curve_chart
 
 
 def _row(i: int, source: str, label: str) -> SafetyRow:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from model.artifacts import read_verified
 from model.labels import Decision
 from tests.training.test_loso import synthetic_rows
 from tests.training.tiny_training import tiny_config, torch_threads
-from training.loso import Fold, LosoConfig, LosoError, cross_predict, make_folds, select_folds
-from training.loso_joint import PROBS_FILE, fold_dir
+from training.loso.joint import PROBS_FILE, fold_dir
+from training.loso.protocol import Fold, LosoConfig, LosoError, cross_predict, make_folds, select_folds
 
 
 def test_select_folds_keeps_the_named_sources_and_refuses_unknown_ones() -> None:

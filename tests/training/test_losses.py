@@ -9,8 +9,10 @@ import torch
 from torch import nn
 
 from model.pet import pet_penalty
-from training.data import SafetyRow
-from training.losses import (
+from training.datasets.rows import SafetyRow
+from training.head.train import row_weights
+from training.lora.config import LossSettings, PetSettings
+from training.lora.losses import (
     IGNORE,
     class_weights,
     composite_loss,
@@ -20,8 +22,6 @@ from training.losses import (
     safety_loss,
     source_balanced_weights,
 )
-from training.train_config import LossSettings, PetSettings
-from training.train_head import row_weights
 
 ALLOW, REFUSE, ESCALATE = 0, 1, 2
 

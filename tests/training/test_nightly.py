@@ -14,15 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
-from app.cli import main
+from app.cli.main import main
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
 from db.registry import DatasetLineage, ModelVersion, NightlyRun
 from model.artifacts import read_verified
-from review.audit import verify_chain
 from tests.training.reviewed_cases import Spec, review
-from training.lineage import lineage_of
-from training.registry import current_version
+from training.lifecycle.lineage import lineage_of
+from training.lifecycle.registry import current_version
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TINY_TRAINING = {

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from app.model_loader import LoadedModel, load_model
+from app.serving.loader import LoadedModel, load_model
 from app.settings import Settings
 from model.policy import load_policy
 from tests.training.gate_fixtures import GATE_ROWS, better_head  # noqa: F401  (fixture)
-from training.promotion import GateConfig, apply_gate, run_gate
+from training.lifecycle.promotion import GateConfig, apply_gate, run_gate
 
 GATE = GateConfig(epsilon=0.01, refuse_recall_floor=0.9, over_refusal_ceiling=0.15)
 

@@ -15,15 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import dbctl
+from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
 from db.registry import ModelVersion
 from model.artifacts import ArtifactError
-from review.audit import verify_chain
 from tests.training.reviewed_cases import Spec, review
-from training.dataset_builder import DatasetSources, build_snapshot
-from training.lineage import lineage_of, versions_trained_on
-from training.registry import (
+from training.datasets.snapshot import DatasetSources, build_snapshot
+from training.lifecycle.lineage import lineage_of, versions_trained_on
+from training.lifecycle.registry import (
     RegistryError,
     artifact_info,
     current_version,

@@ -6,10 +6,10 @@ import pytest
 
 from model.labels import Decision
 from model.policy import decide, load_policy
-from training.data import SafetyRow
-from training.loso import Fold, FoldPolicies
-from training.loso_report import summarise_method
-from training.thresholds import GRID, benign_refused, fit_refuse_threshold
+from training.datasets.rows import SafetyRow
+from training.head.thresholds import GRID, benign_refused, fit_refuse_threshold
+from training.loso.protocol import Fold, FoldPolicies
+from training.loso.report import summarise_method
 
 POLICY = load_policy()
 

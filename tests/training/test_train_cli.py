@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import main
+from app.cli.main import main
 from model.artifacts import read_verified
 from tests.training.tiny_training import tiny_config, tiny_rows, torch_threads, write_jsonl
-from training.data import SafetyRow
+from training.datasets.rows import SafetyRow
 from training.train import main as train_main
 
 

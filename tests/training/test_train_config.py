@@ -8,10 +8,10 @@ import pytest
 
 from model.loading import LoadConfig, load_causal_lm
 from model.prompt import encode_prompts
-from training.batching import collate, encode_row, epoch_order, windows
-from training.data import SafetyRow
-from training.losses import IGNORE
-from training.train_config import ConfigError, TrainConfig, load_config, with_overrides
+from training.datasets.rows import SafetyRow
+from training.lora.batching import collate, encode_row, epoch_order, windows
+from training.lora.config import ConfigError, TrainConfig, load_config, with_overrides
+from training.lora.losses import IGNORE
 
 SHIPPED = Path(__file__).resolve().parents[2] / "configs" / "train.yaml"
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.cli import main
+from app.cli.main import main
 from model.head import load_head
 from model.labels import LABEL_INDEX
 from model.policy import load_policy
-from training.data import DataError, SafetyRow, read_rows, split_of
-from training.metrics import confusion, ece, summarise
-from training.train_head import HeadTrainConfig, row_weights, train_head
+from training.datasets.rows import DataError, SafetyRow, read_rows, split_of
+from training.eval.metrics import confusion, ece, summarise
+from training.head.train import HeadTrainConfig, row_weights, train_head
 
-SEED = Path(__file__).resolve().parents[2] / "training" / "seed" / "enterprise_seed.jsonl"
+SEED = Path(__file__).resolve().parents[2] / "training" / "datasets" / "seed" / "enterprise_seed.jsonl"
 
 
 def test_read_rows_accepts_the_benchdata_schema_and_rejects_bad_rows(tmp_path: Path) -> None:
@@ -132,8 +132,8 @@ def test_train_head_command_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Pa
 
 
 def test_project_data_adds_the_projects_own_sets_whole() -> None:
-    from training.cli import _whole_files
-    from training.loso_data import PROJECT_FILES, SEED_SET
+    from training.datasets.catalogue import PROJECT_FILES, SEED_SET
+    from training.head.cli import _whole_files
 
     args = argparse.Namespace(data=[Path("dev.jsonl")], project_data=True)
     assert _whole_files(args) == [Path("dev.jsonl"), *(p for p in PROJECT_FILES if p != SEED_SET)]

@@ -10,21 +10,21 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
 from model.artifacts import read_verified
 from model.policy import load_policy
 from tests.training.gate_fixtures import labelled_rows
 from tests.training.tiny_training import tiny_config, tiny_rows, torch_threads
-from training import checkpoint
-from training.batching import collate, encode_rows
-from training.lora_model import build_model, choose_placement
-from training.losses import class_weights
-from training.metrics import decision_report
-from training.optimisers import DualOptimiser
-from training.train_config import ConfigError
-from training.train_run import TrainRun
-from training.trainer import TrainError, TrainResult, train
+from training.eval.metrics import decision_report
+from training.lora import checkpoint
+from training.lora.batching import collate, encode_rows
+from training.lora.config import ConfigError
+from training.lora.losses import class_weights
+from training.lora.model import build_model, choose_placement
+from training.lora.optimisers import DualOptimiser
+from training.lora.run import TrainRun
+from training.lora.trainer import TrainError, TrainResult, train
 
 
 @pytest.fixture(scope="module", autouse=True)

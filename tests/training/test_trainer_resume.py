@@ -17,13 +17,13 @@ import torch
 import yaml
 from torch import nn
 
-from app.model_loader import load_model
+from app.serving.loader import load_model
 from app.settings import Settings
 from tests.training.tiny_training import tiny_config, tiny_rows, torch_threads, write_jsonl
-from training import checkpoint
-from training.data import read_rows
-from training.train_config import TrainConfig, load_config, with_overrides
-from training.trainer import TrainError, TrainingInterrupted, train
+from training.datasets.rows import read_rows
+from training.lora import checkpoint
+from training.lora.config import TrainConfig, load_config, with_overrides
+from training.lora.trainer import TrainError, TrainingInterrupted, train
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = tiny_rows()

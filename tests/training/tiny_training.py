@@ -11,8 +11,8 @@ from typing import Any
 import torch
 
 from tests.training.gate_fixtures import labelled_rows
-from training.data import SafetyRow
-from training.train_config import TrainConfig, config_from_dict
+from training.datasets.rows import SafetyRow
+from training.lora.config import TrainConfig, config_from_dict
 
 ANSWERS = [
     "Hi team, the meeting moves to Friday at 10.",

@@ -1,0 +1,256 @@
+"""The review desk as the UI and the REST API use it: role checks, transactions, views, answers.
+
+Every method takes the acting ``Principal`` (checked on the server), runs one transaction, and returns
+plain pydantic views. After a final *approve* without an edited answer, the model's answer is generated
+outside the transaction (it takes seconds) and recorded in a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.desks.review_views import (
+    CaseDetail,
+    CaseSummary,
+    Outcome,
+    PrecedentView,
+    QueueStats,
+    RawText,
+    case_detail,
+    case_summary,
+    outcome_of,
+    precedent_view,
+)
+from app.identity.accounts import Principal
+from app.serving.loader import LoadedModel
+from db.models import Case, DecisionRecord
+from model.runtime import GenerationConfig
+from review.precedents import Embedder, nearest_decided, store_embedding
+from review.queue import CaseNotFoundError, QueueConfig, QueueFilters, ReviewError, claim_next, release
+from review.reveal import RawAccessDenied, reveal_raw
+from review.verdicts import Verdict, appeal, decide, record_case_answer
+
+log = logging.getLogger(__name__)
+
+
+class DeskPermissionError(ReviewError):
+    """The principal's role may not do this."""
+
+
+@dataclass(frozen=True)
+class CaseListFilters:
+    status: str | None = "open"
+    priority: int | None = None
+    category: str | None = None
+    lang: str | None = None
+    source: str | None = None
+    older_than_minutes: int | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass
+class ReviewDesk:
+    sessions: sessionmaker[Session]
+    queue: QueueConfig
+    model: LoadedModel | None
+    generation: GenerationConfig
+    mask: Callable[[str], str] = lambda text: text
+    embedder: Embedder | None = None
+    # what the model's answer to an approved case goes through before the employee sees it (PII, secrets)
+    sanitise: Callable[[str], str] = lambda text: text
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    # -- reviewers ---------------------------------------------------------------------------------
+
+    def list_cases(self, who: Principal, filters: CaseListFilters) -> list[CaseSummary]:
+        _need(who, "review")
+        now = self.clock()
+        query = select(Case).join(Case.decision)
+        for column, value in (
+            (Case.status, filters.status),
+            (Case.priority, filters.priority),
+            (Case.category, filters.category),
+            (Case.lang, filters.lang),
+            (Case.source, filters.source),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if filters.older_than_minutes is not None:
+            query = query.where(Case.created_at <= now - timedelta(minutes=filters.older_than_minutes))
+        query = query.order_by(Case.priority, Case.id).limit(min(filters.limit, 500)).offset(filters.offset)
+        with self.sessions() as s:
+            return [case_summary(c, now, self.mask) for c in s.scalars(query)]
+
+    def stats(self, who: Principal) -> QueueStats:
+        _need(who, "review")
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Case.status, Case.priority, func.count()).group_by(Case.status, Case.priority)
+            )
+            overdue = s.scalar(
+                select(func.count()).where(Case.status != "decided", Case.sla_due_at < self.clock())
+            )
+            return QueueStats.from_rows(list(rows), overdue=int(overdue or 0))
+
+    def get(self, who: Principal, case_id: int) -> CaseDetail:
+        _need(who, "review")
+        with self.sessions() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseNotFoundError(f"case {case_id} does not exist")
+            return case_detail(case, viewer=who.username, now=self.clock(), mask=self.mask)
+
+    def claim(self, who: Principal, filters: QueueFilters | None = None) -> CaseDetail | None:
+        _need(who, "review")
+        now = self.clock()
+        with self.sessions.begin() as s:
+            case = claim_next(
+                session=s,
+                reviewer=who.username,
+                now=now,
+                config=self.queue,
+                is_senior=who.is_senior,
+                filters=filters,
+            )
+            return case_detail(case, viewer=who.username, now=now, mask=self.mask) if case else None
+
+    def release(self, who: Principal, case_id: int) -> CaseDetail:
+        _need(who, "review")
+        now = self.clock()
+        with self.sessions.begin() as s:
+            case = release(session=s, case_id=case_id, reviewer=who.username, now=now)
+            return case_detail(case, viewer=who.username, now=now, mask=self.mask)
+
+    def decide(self, who: Principal, case_id: int, verdict: Verdict) -> CaseDetail:
+        _need(who, "review")
+        now = self.clock()
+        with self.sessions.begin() as s:
+            result = decide(
+                session=s,
+                case_id=case_id,
+                reviewer=who.username,
+                verdict=verdict,
+                now=now,
+                is_senior=who.is_senior,
+            )
+            final, pending = result.final, result.final and result.case.answer_pending
+            context, request = result.case.decision.context, result.case.decision.request_text
+        if final:
+            self._remember(case_id, request)
+        if pending:
+            self._answer(case_id, context, request)
+        return self.get(who, case_id)
+
+    def precedents(self, who: Principal, case_id: int, k: int = 5) -> list[PrecedentView]:
+        """The ``k`` most similar decided cases (empty when no embedder is configured)."""
+        _need(who, "review")
+        if self.embedder is None:
+            return []
+        with self.sessions() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseNotFoundError(f"case {case_id} does not exist")
+            vector = self.embedder.embed([case.decision.request_text])[0]
+            found = nearest_decided(session=s, vector=vector, k=k, exclude=case_id)
+            return [precedent_view(c, score, self.mask) for c, score in found]
+
+    def _remember(self, case_id: int, request: str) -> None:
+        """Store the decided case's embedding for later precedent searches (best effort)."""
+        if self.embedder is None:
+            return
+        try:
+            vector = self.embedder.embed([request])[0]
+            with self.sessions.begin() as s:
+                store_embedding(session=s, case_id=case_id, vector=vector)
+        except Exception:  # precedents are a convenience; the decision is already recorded
+            log.exception("could not store the embedding of case %s", case_id)
+
+    def retry_answer(self, who: Principal, case_id: int) -> CaseDetail:
+        """Generate the answer again for an approved case whose answer failed."""
+        _need(who, "review")
+        with self.sessions() as s:
+            case = s.get(Case, case_id)
+            if case is None or not case.answer_pending:
+                raise ReviewError(f"case {case_id} is not waiting for an answer")
+            context, request = case.decision.context, case.decision.request_text
+        self._answer(case_id, context, request)
+        return self.get(who, case_id)
+
+    def _answer(self, case_id: int, context: str, request: str) -> None:
+        answer, error = None, None
+        try:
+            if self.model is None:
+                raise RuntimeError("the model is not loaded")
+            runtime = self.model.runtime
+            answer = self.sanitise(runtime.generate(runtime.prefill(context, request), self.generation))
+        except Exception as exc:  # recorded as case.answer_failed; the reviewer can retry or edit
+            log.exception("answer for approved case %s failed", case_id)
+            error = f"{type(exc).__name__}: {exc}"
+        with self.sessions.begin() as s:
+            record_case_answer(session=s, case_id=case_id, answer=answer, error=error, now=self.clock())
+
+    def reveal(self, who: Principal, case_id: int, reason: str) -> RawText:
+        """Break-glass: the unmasked request and context, for compliance / admin, audited with the reason."""
+        with self.sessions.begin() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseNotFoundError(f"case {case_id} does not exist")
+            try:
+                reveal_raw(
+                    session=s,
+                    actor=who.username,
+                    actor_role=who.role,
+                    reason=reason,
+                    now=self.clock(),
+                    case_id=case_id,
+                )
+            except RawAccessDenied as exc:
+                raise DeskPermissionError(str(exc)) from exc
+            return RawText(case_id=case_id, context=case.decision.context, request=case.decision.request_text)
+
+    # -- employees ---------------------------------------------------------------------------------
+
+    def outcome(self, who: Principal, request_id: str) -> Outcome:
+        """What became of a request: the owner (or a reviewer) may look."""
+        _need(who, "chat")
+        with self.sessions() as s:
+            row = s.scalar(select(DecisionRecord).where(DecisionRecord.request_id == request_id))
+            if row is None or (row.user_name != who.username and not who.can("review")):
+                raise CaseNotFoundError(f"you have no request {request_id}")
+            return outcome_of(row)
+
+    def my_requests(self, who: Principal, limit: int = 20) -> list[Outcome]:
+        _need(who, "chat")
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(DecisionRecord)
+                .where(DecisionRecord.user_name == who.username)
+                .order_by(DecisionRecord.id.desc())
+                .limit(limit)
+            )
+            return [outcome_of(r) for r in rows]
+
+    def appeal(self, who: Principal, request_id: str, reason: str) -> Outcome:
+        _need(who, "chat")
+        with self.sessions.begin() as s:
+            case = appeal(
+                session=s,
+                request_id=request_id,
+                user=who.username,
+                text=reason,
+                now=self.clock(),
+                config=self.queue,
+            )
+            return outcome_of(case.decision)
+
+
+def _need(who: Principal, permission: str) -> None:
+    if not who.can(permission):
+        raise DeskPermissionError(f"the {who.role} role may not do this ({permission})")

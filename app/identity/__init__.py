@@ -1,0 +1,1 @@
+"""Who is asking: accounts, roles and permissions, tokens and passwords."""

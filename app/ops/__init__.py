@@ -1,0 +1,1 @@
+"""Running the service: telemetry, Prometheus metrics, logs, background upkeep."""

@@ -1,0 +1,1 @@
+"""Serving one request: the agent, batching, recording, validation, the output check, model loading."""

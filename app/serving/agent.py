@@ -1,0 +1,302 @@
+"""The road one request travels: validate -> one prefill -> policy -> record -> answer | refusal | case.
+
+``Agent.run_stream`` commits the decision row, its audit event and any case in one transaction *before*
+yielding the decision; on ALLOW it decodes the answer from the prefill's cache, sanitises and re-checks
+it (app/serving/output_check.py; with the check on, the answer is one delta after it passed, else deltas
+stream),
+records the answer or the fail-closed revision and its case in a second transaction, then yields the
+result. Model failures fail closed to ESCALATE; if the database fails, the request is refused
+(``DB_UNAVAILABLE``), its records are spooled for replay and ``RecordingError`` is raised, so no decision
+or answer reaches a user without its audit record (recording and spooling: app/serving/recording.py)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.identity.accounts import UNVERIFIED
+from app.ops.telemetry import Telemetry
+from app.serving import recording as recording
+from app.serving.loader import LoadedModel
+from app.serving.output_check import CheckedAnswer, Sanitised, check_outputs, failed_answer, secrets_only
+from app.serving.recording import (
+    EXCERPT_CHARS as EXCERPT_CHARS,  # re-exported: app.serving.agent's names stay
+)
+from app.serving.recording import NOT_RECORDED as NOT_RECORDED
+from app.serving.recording import RecordingError as RecordingError
+from app.serving.validation import CleanInput, InputError, clean_for
+from app.settings import Settings
+from model.labels import Decision
+from model.policy import (
+    PolicyConfig,
+    PolicyDecision,
+    decide,
+    detect_lang,
+    error_decision,
+    unrecorded_decision,
+)
+from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
+from review.queue import QueueConfig
+from review.records import NewDecision, RecordedDecision
+from review.spool import AuditSpool
+
+log = logging.getLogger(__name__)
+P = TypeVar("P")
+
+
+class AgentResult(BaseModel):
+    decision: Literal["ALLOW", "REFUSE", "ESCALATE"]
+    rationale: str
+    confidence: float
+    safety_probs: dict[str, float]
+    task_response: str | None
+    human_required: bool
+    case_id: int | None
+    request_id: str
+    timestamp: str
+    model_version: str
+    policy_version: str
+    reason_code: str
+    category: str | None = None  # the matched policy category (model/policy.yaml) of a REFUSE / ESCALATE
+    flags: list[str]
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    kind: Literal["decision", "delta", "done"]
+    decision: PolicyDecision | None = None
+    text: str = ""
+    result: AgentResult | None = None
+
+
+@dataclass
+class Agent:
+    settings: Settings
+    policy: PolicyConfig
+    sessions: sessionmaker[Session]
+    model: LoadedModel | None  # None when the model failed to load: every request fails closed
+    model_error: str | None = None
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    mask: Callable[[str], str] = field(default=lambda text: text)  # PII masking for audit excerpts
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
+    output_judge: DualHeadRuntime | None = None  # runs the output check; None = the agent's own model
+    spool: AuditSpool | None = None  # where records go while the database is down (None: nowhere)
+    telemetry: Telemetry = field(default_factory=Telemetry)  # metrics + decision log (app/ops/telemetry.py)
+
+    @property
+    def model_version(self) -> str:
+        return self.model.model_version if self.model else "unavailable"
+
+    def run(
+        self, context: str, user_request: str, *, user: str = "anonymous", role: str = "employee"
+    ) -> AgentResult:
+        for event in self.run_stream(context, user_request, user=user, role=role):
+            if event.result is not None:
+                return event.result
+        raise AssertionError("run_stream ended without a result")  # pragma: no cover
+
+    def pinned(self) -> Agent:
+        """This agent with today's model fixed for one request: a promotion that swaps ``model``
+        (app/serving/switch.py) mid-request never makes a request judge with one model and decode with
+        another."""
+        return replace(self, model=self.model, model_error=self.model_error)
+
+    def run_stream(
+        self, context: str | None, user_request: str, *, user: str = "anonymous", role: str = "employee"
+    ) -> Iterator[StreamEvent]:
+        return self.pinned()._run_stream(context, user_request, user=user, role=role)
+
+    def _run_stream(
+        self, context: str | None, user_request: str, *, user: str, role: str
+    ) -> Iterator[StreamEvent]:
+        clean = self.clean(context, user_request)
+        started = time.perf_counter()
+        if role == UNVERIFIED:  # the database could not say who this is: refused, never judged or answered
+            probs, prefill, error = {d: 0.0 for d in Decision}, None, None
+        else:
+            probs, prefill, error = self._judge(clean.context, clean.user_request)
+        verdict, new = self.decision_record(clean, probs, error, user=user, role=role, started=started)
+        now = self.clock()
+        # The decision is committed before anything reaches the user.
+        recorded = self.record_decisions([new], now)[0]
+        case_id = recorded.case_id
+        yield StreamEvent(kind="decision", decision=verdict)
+        answer: str | None = None
+        if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
+            buffered, parts = self.settings.output_check, []
+            try:
+                generating = time.perf_counter()
+                for delta in self.model.runtime.stream(prefill, self.generation_config()):
+                    parts.append(delta)
+                    if not buffered:
+                        yield StreamEvent(kind="delta", text=delta)
+                self.observe_generation(generating, ["".join(parts)])
+                checked = self.check_answers([(new, "".join(parts))])[0]
+            except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
+                checked = failed_answer(self.policy, exc, new, "generation")
+            answer, verdict, error = checked.text, checked.verdict or verdict, checked.error or error
+            case_id = self.record_answers([(new, recorded.decision_id, checked)], started)[0]
+            if checked.failure is not None:
+                yield StreamEvent(kind="decision", decision=verdict)
+            elif buffered and answer:
+                yield StreamEvent(kind="delta", text=answer)
+        result = self.result(new, verdict, answer, case_id, error=error, now=now, started=started)
+        yield StreamEvent(kind="done", decision=verdict, result=result)
+
+    # -- pieces shared with the batch road (app/serving/batch.py) ------------------------------------
+
+    def clean(self, context: str | None, user_request: object) -> CleanInput:
+        try:
+            return clean_for(self.settings, context, user_request)
+        except InputError:
+            self.telemetry.invalid_input()
+            raise
+
+    def observe_generation(self, generating: float, texts: list[str]) -> None:
+        """Report decoding that began at ``generating`` (``perf_counter``) and produced ``texts``."""
+        if self.model is None:
+            return
+        elapsed = time.perf_counter() - generating
+        try:
+            self.telemetry.generated(seconds=elapsed, texts=texts, tokenizer=self.model.runtime.tokenizer)
+        except Exception:  # counting must never turn an answer into a generation failure
+            log.warning("could not count the generated tokens", exc_info=True)
+
+    def decision_record(
+        self,
+        clean: CleanInput,
+        probs: dict[Decision, float],
+        error: str | None,
+        *,
+        user: str,
+        role: str,
+        started: float,
+    ) -> tuple[PolicyDecision, NewDecision]:
+        lang, request_id = detect_lang(clean.user_request), str(uuid.uuid4())
+        if role == UNVERIFIED:
+            verdict = unrecorded_decision(self.policy, request_id, lang=lang)
+        elif error:
+            verdict = error_decision(self.policy, error, lang=lang)
+        else:
+            verdict = decide(probs, self.policy, lang=lang, text=clean.user_request)
+        new = recording.new_decision(
+            self, clean, verdict, probs, error, request_id, lang, user=user, role=role, started=started
+        )
+        return verdict, new
+
+    def excerpt(self, text: str) -> str:
+        """The audit log's view of a request: PII-masked and at most ``EXCERPT_CHARS`` long."""
+        return recording.excerpt(self.mask, text)
+
+    def check_answers(self, items: list[tuple[NewDecision, str]]) -> list[CheckedAnswer]:
+        """Sanitise generated answers and (``output_check``) re-judge them; a failure fails closed."""
+        judge = self.output_judge or (self.model.runtime if self.model else None)
+        judge = judge if self.settings.output_check else None
+        checked = check_outputs(items, sanitise=self.sanitise, judge=judge, policy=self.policy)
+        self.telemetry.answers_checked(checked)
+        return checked
+
+    def record_decisions(self, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
+        """Record decisions (and their cases) in one transaction; ``RecordingError`` if it failed."""
+        return recording.record_decisions(self, news, now)
+
+    def record_answers(
+        self, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
+    ) -> list[int | None]:
+        """Record answers (or fail-closed revisions) in one transaction; ``RecordingError`` if it failed."""
+        return recording.record_answers(self, answers, started)
+
+    def result(
+        self,
+        new: NewDecision,
+        verdict: PolicyDecision,
+        answer: str | None,
+        case_id: int | None,
+        *,
+        error: str | None,
+        now: datetime,
+        started: float,
+    ) -> AgentResult:
+        """The request's result; reported to telemetry (metrics, the decision log line) once, here."""
+        elapsed = time.perf_counter() - started
+        self.telemetry.decided(new, verdict, total_seconds=elapsed)
+        return AgentResult(
+            decision=verdict.decision.value,
+            rationale=verdict.rationale,
+            confidence=0.0 if error else verdict.confidence,
+            safety_probs=new.probabilities,
+            task_response=answer if verdict.decision is Decision.ALLOW else None,
+            human_required=verdict.decision is Decision.ESCALATE,
+            case_id=case_id,
+            request_id=new.request_id,
+            timestamp=now.isoformat(),
+            model_version=new.model_version,
+            policy_version=new.policy_version,
+            reason_code=verdict.reason_code,
+            category=verdict.category,
+            flags=new.flags,
+            latency_ms=round(elapsed * 1000, 1),
+        )
+
+    def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
+        batcher = self.model.batcher if self.model is not None else None
+        if batcher is not None:  # concurrent requests share one forward (model/microbatch.py)
+            prefill, error = self.guarded_prefill(lambda _: batcher.prefill(context, request))
+        else:
+            prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
+        return (prefill.probs if prefill else {d: 0.0 for d in Decision}), prefill, error
+
+    def guarded_prefill(self, call: Callable[[DualHeadRuntime], P]) -> tuple[P | None, str | None]:
+        """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.
+
+        A missing model or any exception becomes an error (the caller escalates, never a silent ALLOW);
+        only a prompt over the token limit is the user's to fix and raises ``InputError``.
+        """
+        if self.model is None:
+            return None, f"model not loaded: {self.model_error or 'unknown error'}"
+        try:
+            return call(self.model.runtime), None
+        except PromptTooLongError as exc:
+            raise InputError(f"the request is too long for the model: {exc}") from exc
+        except Exception as exc:  # any model failure fails closed (ESCALATE)
+            log.exception("safety prefill failed")
+            return None, f"{type(exc).__name__}: {exc}"
+
+    def generation_config(self) -> GenerationConfig:
+        return GenerationConfig(
+            max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
+        )
+
+
+@functools.cache
+def _default_agent() -> Agent:
+    """Built on first use from the environment's settings; migrates the database like `so8t serve`."""
+    from app import dbctl
+    from app.services import build_services
+
+    services = build_services(Settings())
+    dbctl.upgrade(services.engine)
+    return services.agent
+
+
+def run_agent(context: str, user_request: str) -> dict[str, object]:
+    """The seed's entry point: decide (and answer on ALLOW) with the configured default agent."""
+    return _default_agent().run(context, user_request, user="python-api").model_dump()
+
+
+def run_agent_batch(requests: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """Batched ``run_agent``: one prefill for all ``(context, user_request)`` pairs; same decisions."""
+    from app.serving.batch import run_batch
+
+    return [r.model_dump() for r in run_batch(_default_agent(), requests, user="python-api")]

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: the hash chain, appending, verifying, exporting."""

@@ -1,0 +1,254 @@
+"""The llama.cpp backend: the same dual-head contract as :class:`model.runtime.DualHeadRuntime`, on a GGUF.
+
+One prefill per request, in two ``llama_decode`` calls over the same KV cache: the prompt without its last
+token (no outputs), then the last token with llama.cpp's embeddings output switched on (last-token pooling:
+the final normed hidden state, which the side artefact's head reads) and its logits (the first answer
+token). Generation continues from that cache only when the caller decides ALLOW. (Decoding the whole prompt
+with embeddings on would make llama.cpp compute vocabulary logits for every prompt token.)
+
+Prompts are rendered and tokenised by the transformers tokenizer shipped in the side artefact, so the token
+ids are the ones the transformers runtime feeds its model. One llama.cpp context serves all requests, one
+decode at a time under the lock; a request's KV cache lives in sequence 0 while it decodes and is saved
+aside (``llama_state_seq_get_data``) only when another request needs the context in between its steps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from model.artifacts import ArtifactError, tokenizer_digest
+from model.gguf.context import LlamaContext, Slot
+from model.gguf.side import TOKENIZER_DIR, SideInfo, read_side
+from model.head import SafetyHead, check_compatible, load_head
+from model.labels import Decision
+from model.prompt import encode_exchanges, render_prompt
+from model.runtime import (
+    BatchPrefill,
+    DualHeadRuntime,
+    GenerationConfig,
+    Prefill,
+    PromptTooLongError,
+    _as_dict,
+    _sample,
+)
+
+
+class LlamaCppRuntime(DualHeadRuntime):
+    """A GGUF served by llama.cpp + the side artefact's safety head, behind DualHeadRuntime's interface."""
+
+    def __init__(
+        self,
+        llama: Any,
+        tokenizer: Any,
+        head: SafetyHead,
+        *,
+        eos_ids: Sequence[int] = (),
+        max_prompt_tokens: int = 2048,
+    ) -> None:
+        super().__init__(llama, tokenizer, head, max_prompt_tokens=max_prompt_tokens)
+        self.engine = LlamaContext(llama)
+        self._eos |= {int(i) for i in eos_ids}
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device("cpu")
+
+    def close(self) -> None:
+        self.engine.close()
+
+    # -- the DualHeadRuntime interface ---------------------------------------------------------------
+
+    def _ids(self, text: str, *, limit: bool = True) -> list[int]:
+        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if limit and len(ids) > self.max_prompt_tokens:
+            raise PromptTooLongError(f"prompt is {len(ids)} tokens; the limit is {self.max_prompt_tokens}")
+        if not ids or len(ids) + 1 > self.engine.n_ctx:
+            raise PromptTooLongError(
+                f"prompt is {len(ids)} tokens; the llama.cpp context holds {self.engine.n_ctx}"
+            )
+        return ids
+
+    @torch.inference_mode()
+    def prefill(self, context: str, user_request: str) -> Prefill:
+        ids = self._ids(render_prompt(self.tokenizer, context, user_request))
+        slot = Slot(n_past=len(ids))
+        with self.lock:
+            self.engine.claim(slot)
+            pooled, logits = self.engine.prefill_seqs([ids])
+        return Prefill(
+            input_ids=torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            cache=slot,
+            next_logits=logits,
+            probs=_as_dict(self.head.probs(pooled)[0]),
+        )
+
+    def _judge_ids(self, prompts: list[list[int]]) -> list[dict[Decision, float]]:
+        out: list[torch.Tensor] = []
+        start = 0
+        while start < len(prompts):  # as many prompts per pass as the context and sequences allow
+            end, used = start, 0
+            while (
+                end < len(prompts)
+                and end - start < self.engine.n_seq
+                and used + len(prompts[end]) <= self.engine.n_ctx
+            ):
+                used += len(prompts[end])
+                end += 1
+            end = max(end, start + 1)
+            with self.lock:
+                self.engine.claim(None)
+                pooled, _ = self.engine.prefill_seqs(prompts[start:end])
+                self.engine.clear()
+            out.extend(self.head.probs(pooled))
+            start = end
+        return [_as_dict(row) for row in out]
+
+    @torch.inference_mode()
+    def judge_batch(self, pairs: list[tuple[str, str]]) -> list[dict[Decision, float]]:
+        return self._judge_ids([self._ids(render_prompt(self.tokenizer, c, r)) for c, r in pairs])
+
+    @torch.inference_mode()
+    def judge_answers(self, triples: list[tuple[str, str, str]]) -> list[dict[Decision, float]]:
+        if not triples:
+            return []
+        batch = encode_exchanges(self.tokenizer, triples)
+        ids = [
+            row[mask.bool()].tolist()
+            for row, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True)
+        ]
+        return self._judge_ids(ids)
+
+    @torch.inference_mode()
+    def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]:
+        slot: Slot = prefill.cache
+        logits = prefill.next_logits
+        ids: list[int] = []
+        emitted = ""
+        try:
+            for _ in range(config.max_new_tokens):
+                token = _sample(logits, config)
+                if token in self._eos and not config.ignore_eos:
+                    break
+                ids.append(token)
+                text = self.tokenizer.decode(ids, skip_special_tokens=True)
+                if not text.endswith("\ufffd"):
+                    yield text[len(emitted) :]
+                    emitted = text
+                if len(ids) == config.max_new_tokens or slot.n_past + 1 >= self.engine.n_ctx:
+                    break
+                with self.lock:
+                    logits = self.engine.step(token, slot)
+        finally:
+            slot.done, slot.saved = True, None
+        final = self.tokenizer.decode(ids, skip_special_tokens=True)
+        if final != emitted:
+            yield final[len(emitted) :]
+
+    def _prefill_kept(
+        self, pairs: list[tuple[str, str]]
+    ) -> tuple[list[list[int]], list[Slot], torch.Tensor, torch.Tensor]:
+        """Every prompt decoded together (one sequence each); each sequence's KV saved in its own slot."""
+        prompts = [self._ids(render_prompt(self.tokenizer, c, r)) for c, r in pairs]
+        if len(prompts) > self.engine.n_seq or sum(map(len, prompts)) > self.engine.n_ctx:
+            raise PromptTooLongError(
+                f"{len(prompts)} prompts of {sum(map(len, prompts))} tokens do not fit one llama.cpp "
+                f"context ({self.engine.n_seq} sequences, {self.engine.n_ctx} tokens)"
+            )
+        slots = [Slot(n_past=len(ids)) for ids in prompts]
+        with self.lock:
+            self.engine.claim(None)
+            pooled, logits = self.engine.prefill_seqs(prompts)
+            for seq, slot in enumerate(slots):
+                slot.saved = self.engine.save(seq)
+            self.engine.clear()
+        return prompts, slots, self.head.probs(pooled), logits
+
+    @torch.inference_mode()
+    def prefill_many(self, pairs: list[tuple[str, str]]) -> list[Prefill]:
+        """One batched prefill, a ``Prefill`` per prompt, each decodable on its own with ``stream``."""
+        if len(pairs) == 1:
+            return [self.prefill(*pairs[0])]
+        prompts, slots, probs, logits = self._prefill_kept(pairs)
+        return [
+            Prefill(
+                input_ids=torch.tensor([ids]),
+                attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                cache=slot,
+                next_logits=logits[i : i + 1],
+                probs=_as_dict(probs[i]),
+            )
+            for i, (ids, slot) in enumerate(zip(prompts, slots, strict=True))
+        ]
+
+    @torch.inference_mode()
+    def prefill_batch(self, pairs: list[tuple[str, str]]) -> BatchPrefill:
+        prompts, slots, probs, logits = self._prefill_kept(pairs)
+        width = max(map(len, prompts))
+        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompts])
+        return BatchPrefill(
+            attention_mask=mask, cache=slots, next_logits=logits, probs=[_as_dict(p) for p in probs]
+        )
+
+    def generate_batch(self, prefill: BatchPrefill, rows: list[int], config: GenerationConfig) -> list[str]:
+        """Answers for the chosen rows, decoded one after the other from each row's own KV cache."""
+        out = []
+        for i in rows:
+            single = Prefill(
+                input_ids=torch.zeros(1, prefill.cache[i].n_past, dtype=torch.long),
+                attention_mask=torch.ones(1, prefill.cache[i].n_past, dtype=torch.long),
+                cache=prefill.cache[i],
+                next_logits=prefill.next_logits[i : i + 1],
+                probs=prefill.probs[i],
+            )
+            out.append(self.generate(single, config))
+        return out
+
+
+def load_llama_runtime(
+    gguf_path: Path, *, max_prompt_tokens: int = 2048, max_new_tokens: int = 256, threads: int = 0
+) -> tuple[LlamaCppRuntime, SideInfo]:
+    """Load a GGUF and its verified side artefact (head, tokenizer) into a runtime."""
+    import llama_cpp
+    from transformers import AutoTokenizer
+
+    side = read_side(gguf_path)
+    tokenizer = AutoTokenizer.from_pretrained(side.directory / TOKENIZER_DIR, local_files_only=True)
+    if tokenizer_digest(tokenizer) != side.manifest["tokenizer_sha256"]:
+        raise ArtifactError(f"{side.directory}: the tokenizer does not match the manifest")
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    head = load_head(side.directory)
+    n_threads = threads or os.cpu_count() or 1
+    llama = llama_cpp.Llama(
+        str(gguf_path),
+        n_ctx=max_prompt_tokens + max_new_tokens + 64,
+        n_batch=512,
+        n_ubatch=512,
+        n_threads=n_threads,
+        n_threads_batch=n_threads,
+        embedding=True,
+        pooling_type=llama_cpp.LLAMA_POOLING_TYPE_LAST,
+        verbose=False,
+    )
+    check_compatible(head, side.directory, hidden_size=int(llama.n_embd()))
+    n_layers = int(llama.metadata.get("qwen2.block_count", -1))
+    if head.config.layer not in (-1, n_layers):
+        raise ArtifactError(
+            f"{side.directory}: the head reads hidden layer {head.config.layer}; "
+            "llama.cpp gives the final one"
+        )
+    runtime = LlamaCppRuntime(
+        llama,
+        tokenizer,
+        head,
+        eos_ids=side.manifest.get("eos_token_ids") or [],
+        max_prompt_tokens=max_prompt_tokens,
+    )
+    return runtime, side

@@ -1,0 +1,1 @@
+"""Evaluation: ``so8t eval``, the metrics contract, baselines."""

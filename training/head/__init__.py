@@ -1,0 +1,1 @@
+"""SafetyHeadB on frozen LM features: feature caches, training, refit, thresholds."""

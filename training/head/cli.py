@@ -1,0 +1,272 @@
+"""``so8t train-head``: train the committed safety head from JSONL data on the frozen base model."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from model.artifacts import tokenizer_digest, write_manifest
+from model.default_model import ensure_default_model
+from model.head import save_head
+from model.loading import LoadConfig, describe_base, load_causal_lm
+from model.policy import load_policy
+from training.arg_types import share
+from training.datasets.catalogue import PROJECT_FILES, SEED_SET
+from training.datasets.licences import EVAL_ONLY_SOURCES, licence_of
+from training.datasets.rows import SafetyRow, collect_rows, split_of
+from training.eval.baselines import as_dicts
+from training.head.features import cache_file, extract
+from training.head.thresholds import DEFAULT_MAX_BENIGN_REFUSED, benign_refused, fit_refuse_threshold
+from training.head.train import HeadTrainConfig, evaluate, fit_temperature, train_head
+
+log = logging.getLogger(__name__)
+
+
+def add_train_head_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "train-head",
+        help="train the safety head (SafetyHeadB) on the frozen base model",
+        description=(
+            "Train SafetyHeadB on pooled hidden states of the frozen base model. Rows are split "
+            "train/val/test by a hash of their text; the layer and softmax temperature are chosen on val; "
+            "test is used once for the report written next to the head (metrics.json)."
+        ),
+        epilog="example: so8t train-head --data ../shared/benchdata/dev.jsonl "
+        "--sample ../shared/benchdata/extra.jsonl --out model/assets/default_head",
+    )
+    add_row_options(p)
+    p.add_argument(
+        "--holdout-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="never train or select on rows of this source; report them as unseen data (repeatable). "
+        f"The non-commercial sources ({', '.join(sorted(EVAL_ONLY_SOURCES))}) are always held out",
+    )
+    p.add_argument(
+        "--train-on-non-commercial",
+        action="store_true",
+        help=f"research only: do not hold out {', '.join(sorted(EVAL_ONLY_SOURCES))} by default; a head "
+        "trained so must not be shipped (their licences forbid commercial use)",
+    )
+    p.add_argument("--model", default="default", help="base model: 'default', a folder or a hub id")
+    p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
+    p.add_argument(
+        "--layers",
+        default="12,16,20,-1",
+        help="candidate hidden-state layers (comma separated); the best on validation is kept. Give one "
+        "layer to use the one `so8t eval --loso` chose",
+    )
+    p.add_argument(
+        "--feature-layers",
+        help="layers kept in the feature cache (default: --layers); pass 12,16,20,-1 with a single --layers "
+        "to reuse the cache `so8t eval --loso` filled",
+    )
+    p.add_argument(
+        "--max-benign-refused",
+        type=share,
+        default=DEFAULT_MAX_BENIGN_REFUSED,
+        metavar="SHARE",
+        help="calibrate the refuse threshold on validation: the lowest of 0.50..0.95 at which at most SHARE "
+        "of benign validation requests are refused (macro over sources); under it a probable-harm request "
+        f"is ESCALATEd. Recorded in the manifest (default {DEFAULT_MAX_BENIGN_REFUSED}; 1 keeps 0.50)",
+    )
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=16, help="prompts per forward pass when extracting")
+    p.add_argument("--out", type=Path, required=True, help="output folder for the head")
+    p.add_argument(
+        "--gguf",
+        type=Path,
+        help="take the features from this GGUF through llama.cpp (its last-token embeddings: the final "
+        "layer, what SO8T_BACKEND=llama_cpp serves) instead of transformers; implies --layers=-1",
+    )
+
+
+def add_row_options(p: argparse.ArgumentParser) -> None:
+    """The data options of ``so8t train-head`` (bench/quality_baselines.py rebuilds the same rows)."""
+    p.add_argument("--data", type=Path, action="append", default=[], help="JSONL used whole (repeatable)")
+    p.add_argument(
+        "--sample",
+        type=Path,
+        action="append",
+        default=[],
+        help="JSONL sampled to --cap rows per (source, label) (repeatable)",
+    )
+    p.add_argument("--cap", type=int, default=1200, help="rows per (source, label) for --sample files")
+    p.add_argument("--no-seed-set", action="store_true", help="leave out the bundled enterprise seed set")
+    p.add_argument(
+        "--project-data",
+        action="store_true",
+        help="also train on the project's own sets in training/datasets/project/ (hard benign EN+JA, "
+        "Japanese office requests, Japanese harmful requests, English office requests), each used whole",
+    )
+
+
+def run_train_head(args: argparse.Namespace) -> int:
+    rows = load_rows_from(args)
+    if not rows:
+        print("error: no training rows (give --data or --sample, or keep the seed set)")
+        return 2
+    base = str(ensure_default_model(args.var_dir / "models")) if args.model == "default" else args.model
+    lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
+    n_layers = lm.config.num_hidden_layers
+    layers = sorted({_layer_index(int(v), n_layers) for v in args.layers.split(",")})
+    if args.gguf is not None:  # the llama_cpp backend's representation (training/head/llama_features.py)
+        from training.head.llama_features import cache_file_for, extract_gguf
+
+        layers = [n_layers]
+        feats = extract_gguf(
+            args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
+        )
+    else:
+        kept = sorted(
+            {_layer_index(int(v), n_layers) for v in (args.feature_layers or args.layers).split(",")}
+        )
+        if not set(layers) <= set(kept):
+            print(f"error: --layers {args.layers} are not among --feature-layers {args.feature_layers}")
+            return 2
+        cache = cache_file(args.var_dir, describe_base(base), kept)
+        feats = extract(lm, tokenizer, rows, layers=kept, cache_file=cache, batch_size=args.batch_size)
+
+    held = _held_out(args)
+    splits = {
+        name: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == name]
+        for name in ("train", "val", "test")
+    }
+    splits["heldout"] = [i for i, r in enumerate(rows) if r.source in held]
+    policy = load_policy()
+    config = HeadTrainConfig(epochs=args.epochs)
+    by_layer: dict[int, float] = {}
+    best: tuple[float, int, Any] | None = None
+    for layer in layers:
+        x = feats[layer]
+        head, score = train_head(
+            x[splits["train"]],
+            [rows[i] for i in splits["train"]],
+            layer,
+            config,
+            x_val=x[splits["val"]],
+            val_rows=[rows[i] for i in splits["val"]],
+            policy=policy,
+        )
+        by_layer[layer] = score
+        print(f"layer {layer:>3}: validation safety score {score:.3f}")
+        if best is None or score > best[0]:
+            best = (score, layer, head)
+    assert best is not None
+    _, layer, head = best
+    x = feats[layer]
+    val_rows, test_rows = [rows[i] for i in splits["val"]], [rows[i] for i in splits["test"]]
+    temperature = fit_temperature(head, x[splits["val"]], val_rows)
+    head.config = replace(head.config, temperature=temperature, layer=_hf_index(layer, n_layers))
+    with torch.no_grad():
+        val_probs = as_dicts(head.probs(x[splits["val"]]))
+    refuse = fit_refuse_threshold(val_probs, val_rows, policy, max_benign_refused=args.max_benign_refused)
+    policy = policy.with_thresholds(allow=None, refuse=refuse)
+    val_benign_refused = benign_refused(val_probs, val_rows, policy)  # over the cap: out of reach
+    report = {
+        "val": evaluate(head, x[splits["val"]], val_rows, policy),
+        "test": evaluate(head, x[splits["test"]], test_rows, policy),
+    }
+    if splits["heldout"]:
+        heldout_rows = [rows[i] for i in splits["heldout"]]
+        report["heldout_sources"] = evaluate(head, x[splits["heldout"]], heldout_rows, policy)
+    save_head(head, args.out)
+    (args.out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    write_manifest(
+        args.out,
+        base_model=describe_base(base),
+        tokenizer_sha256=tokenizer_digest(tokenizer),
+        layer=head.config.layer,
+        temperature=temperature,
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        train_config=asdict(config),
+        validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
+        data=_data_summary(args, rows, splits),
+        policy_version=policy.version,
+        calibrated_thresholds={
+            "refuse": refuse,
+            "max_benign_refused": args.max_benign_refused,
+            "validation_benign_refused": val_benign_refused,
+        },
+        **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
+    )
+    t = report["test"]["overall"]
+    print(
+        f"chose layer {head.config.layer} (T={temperature:.2f}); test: accuracy {t['accuracy']:.3f}, "
+        f"refuse recall {t['refuse_recall']:.3f}, over-refusal {t['over_refusal']:.3f}, "
+        f"macro-F1 {t['macro_f1']:.3f}, ECE {t['ece']:.3f}"
+    )
+    for source, m in report.get("heldout_sources", {}).get("by_source", {}).items():
+        print(
+            f"held-out source {source}: {m['count']} rows, accuracy {m['accuracy']:.3f}, "
+            f"refuse recall {m['refuse_recall']:.3f}, over-refusal {m['over_refusal']:.3f}"
+        )
+    print(
+        f"calibrated refuse threshold {refuse:.2f} (validation benign refused {_share(val_benign_refused)}, "
+        f"cap {args.max_benign_refused}); "
+        f"the figures above use it: serve it with thresholds.refuse in model/policy.yaml or "
+        f"SO8T_REFUSE_THRESHOLD={refuse:.2f}"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _layer_index(value: int, n_layers: int) -> int:
+    """hidden_states has n_layers + 1 entries (embeddings first); -1 means the last one."""
+    return value if value >= 0 else n_layers + 1 + value
+
+
+def _hf_index(layer: int, n_layers: int) -> int:
+    return -1 if layer == n_layers else layer
+
+
+def _held_out(args: argparse.Namespace) -> set[str]:
+    """Sources never trained or selected on: those asked for, and the non-commercial ones by default."""
+    return set(args.holdout_source) | (set() if args.train_on_non_commercial else set(EVAL_ONLY_SOURCES))
+
+
+def _whole_files(args: argparse.Namespace) -> list[Path]:
+    project = [p for p in PROJECT_FILES if p != SEED_SET] if args.project_data else []
+    return [*args.data, *project]
+
+
+def load_rows_from(args: argparse.Namespace) -> list[SafetyRow]:
+    """The rows the data options select: whole files, capped samples, the seed set and project data."""
+    seed_set = None if args.no_seed_set else SEED_SET
+    return collect_rows(_whole_files(args), args.sample, cap=args.cap, seed_set=seed_set)
+
+
+def _data_summary(
+    args: argparse.Namespace, rows: list[SafetyRow], splits: dict[str, list[int]]
+) -> dict[str, Any]:
+    files = [*_whole_files(args), *args.sample] + ([] if args.no_seed_set else [SEED_SET])
+    return {
+        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()},
+        "sample_cap": args.cap,
+        "holdout_sources": sorted(_held_out(args)),
+        "licences": {s: licence_of(s) for s in sorted({r.source for r in rows})},
+        "rows": len(rows),
+        "split_sizes": {k: len(v) for k, v in splits.items()},
+        "by_source_label": _counts(rows),
+    }
+
+
+def _counts(rows: list[SafetyRow]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        key = f"{r.source}/{r.label}"
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

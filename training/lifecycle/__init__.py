@@ -1,0 +1,1 @@
+"""A model's life: the registry, the promotion gate, lineage."""

@@ -1,0 +1,1 @@
+"""Leave-one-source-out evaluation: protocol, inputs, joint folds, curve, report, artefact."""

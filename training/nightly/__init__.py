@@ -1,0 +1,1 @@
+"""``so8t nightly``: the pipeline, its run rows and its report."""
