@@ -150,9 +150,9 @@ class Settings(BaseSettings):
     nightly_seed_set: bool = Field(True, description="Include the bundled enterprise seed set in snapshots")
     nightly_project_sets: bool = Field(
         True,
-        description="Include the project's own data sets (training/data_sets: hard benign EN+JA, office "
-        "requests EN+JA, everyday requests EN+JA, Japanese harmful requests) in snapshots, as rehearsal "
-        "for the nightly retrain",
+        description="Include the project's own data sets (training/datasets/project: hard benign EN+JA, "
+        "office requests EN+JA, everyday requests EN+JA, Japanese harmful requests) in snapshots, as "
+        "rehearsal for the nightly retrain",
     )
     nightly_min_new_cases: int = Field(
         1, ge=0, description="Fewest new reviewed cases for `so8t nightly` to train (0 = always train)"

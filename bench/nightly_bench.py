@@ -116,7 +116,7 @@ def main() -> int:
     p.add_argument(
         "--project-sets",
         action="store_true",
-        help="also train on the project's data sets (training/data_sets)",
+        help="also train on the project's data sets (training/datasets/project)",
     )
     p.add_argument("--set", action="append", default=[], help="trainer config override (repeatable)")
     p.add_argument("--mode", choices=("head", "joint"), help="so8t nightly --mode (default: its setting)")

@@ -14,10 +14,12 @@
    (or missed harm) rise on the rows that were right before?
 
     .venv/bin/python bench/nightly_corrections.py --data ../shared/benchdata/dev.jsonl \
-        --data training/data_sets/hard_benign.jsonl --per-group 40 --mode head --seed-set \
+        --data training/datasets/project/hard_benign.jsonl --per-group 40 --mode head --seed-set \
         --replay ../shared/benchdata/dev.jsonl --replay ../shared/benchdata/extra.jsonl \
-        --replay training/data_sets/hard_benign.jsonl --replay training/data_sets/en_office.jsonl \
-        --replay training/data_sets/ja_office.jsonl --replay training/data_sets/ja_harmful.jsonl \
+        --replay training/datasets/project/hard_benign.jsonl \
+        --replay training/datasets/project/en_office.jsonl \
+        --replay training/datasets/project/ja_office.jsonl \
+        --replay training/datasets/project/ja_harmful.jsonl \
         --replay-cap 200 --out var/bench/nightly-corrections.json
 
 ``--replay`` adds rehearsal rows to what the reviewers corrected, as a production nightly does with

@@ -5,7 +5,7 @@ One ``desk_snapshot`` per scrape: a handful of aggregate queries on ``cases`` an
 figures are the database's, so every replica reports the same values: dashboards and alerts take
 ``max()`` over replicas, not ``sum()``.
 
-Definitions (the same as the compliance report's, ``review/reports/aggregate_review.py``):
+Definitions (the same as the compliance report's, ``reports/aggregate_review.py``):
 - *queue depth*: undecided cases (``open`` or ``claimed``) by priority and status;
 - *SLA breach*: an undecided case past its ``sla_due_at`` (now), or ever marked overdue (a total);
 - *fail-safe*: a case that the SLA's hard limit decided as REFUSE (``outcome = 'fail_safe'``);

@@ -9,7 +9,6 @@ input or state (unknown version, nothing to evaluate on, schema not migrated).
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import UTC, datetime
@@ -18,9 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.cli.actor import ACTOR_ROLE, actor
 from app.settings import Settings
-
-ACTOR_ROLE = "admin"  # whoever runs the CLI on the server holds the keys to the database
 
 
 def add_models_parsers(sub: Any) -> None:
@@ -68,10 +66,6 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
     engine = make_engine(settings.database_url)
     dbctl.require_head(engine)
     return make_session_factory(engine)
-
-
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def run_models_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.cli.models import ACTOR_ROLE, actor
+from app.cli.actor import ACTOR_ROLE, actor
 from app.desks.models import gate_config_from
 from app.services import policy_from
 from app.serving.loader import default_head_dir, load_model

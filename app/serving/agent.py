@@ -11,7 +11,6 @@ or answer reaches a user without its audit record (recording and spooling: app/s
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid
@@ -277,26 +276,3 @@ class Agent:
         return GenerationConfig(
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
-
-
-@functools.cache
-def _default_agent() -> Agent:
-    """Built on first use from the environment's settings; migrates the database like `so8t serve`."""
-    from app import dbctl
-    from app.services import build_services
-
-    services = build_services(Settings())
-    dbctl.upgrade(services.engine)
-    return services.agent
-
-
-def run_agent(context: str, user_request: str) -> dict[str, object]:
-    """The seed's entry point: decide (and answer on ALLOW) with the configured default agent."""
-    return _default_agent().run(context, user_request, user="python-api").model_dump()
-
-
-def run_agent_batch(requests: list[tuple[str, str]]) -> list[dict[str, object]]:
-    """Batched ``run_agent``: one prefill for all ``(context, user_request)`` pairs; same decisions."""
-    from app.serving.batch import run_batch
-
-    return [r.model_dump() for r in run_batch(_default_agent(), requests, user="python-api")]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from app.serving.loaded import LoadedModel as LoadedModel  # re-exported: callers import it from here
 from app.settings import Settings
 from model.artifacts import ADAPTER_DIR, check_base, load_gate, read_verified, tokenizer_digest
 from model.default_model import ensure_default_model
@@ -17,14 +17,6 @@ from model.microbatch import BatchingConfig, PrefillBatcher
 from model.runtime import DualHeadRuntime
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    runtime: DualHeadRuntime
-    model_version: str
-    base_name: str
-    batcher: PrefillBatcher | None = None  # micro-batching of concurrent prefills; None = one by one
 
 
 def default_head_dir() -> Path:

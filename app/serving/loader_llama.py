@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from app.serving.loader import LoadedModel
+from app.serving.loaded import LoadedModel
 from app.settings import Settings
 from model.gguf.runtime import load_llama_runtime
 from model.microbatch import BatchingConfig, PrefillBatcher

@@ -67,7 +67,7 @@ def test_obviously_harmful_requests_are_refused_without_generation(services: Ser
 
 
 def test_run_agent_entry_point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from app.serving.agent import _default_agent, run_agent
+    from app.entry import _default_agent, run_agent
 
     monkeypatch.setenv("SO8T_DATABASE_URL", f"sqlite:///{tmp_path / 'seed.db'}")
     monkeypatch.setenv("SO8T_VAR_DIR", str(ROOT / "var"))

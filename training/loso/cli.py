@@ -57,7 +57,7 @@ def add_loso_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--project-data",
         action="store_true",
-        help="add the project's own sets: training/seed (ESCALATE) and training/data_sets",
+        help="add the project's own sets: training/datasets/seed (ESCALATE) and training/datasets/project",
     )
     g.add_argument("--cap", type=int, help="at most N rows per (source, label), a nested reproducible sample")
     g.add_argument(

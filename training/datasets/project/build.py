@@ -6,7 +6,8 @@
 
 Deterministic (every random choice comes from ``random.Random`` seeded with ``SEED`` and the cell's
 name), so a rebuild writes the files byte-identically. Prompts are unique across the sets and against
-the enterprise seed set (``training/seed``). A new set goes at the *end* of ``DATA_SETS``: the sets share
+the enterprise seed set (``training/datasets/seed``). A new set goes at the *end* of ``DATA_SETS``: the
+sets share
 one de-duplicator in that order, so appending one leaves the earlier files byte-identical. Standard
 library only.
 """

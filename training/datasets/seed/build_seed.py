@@ -9,8 +9,8 @@ project team.
 
 Usage::
 
-    python training/seed/build_seed.py           # rewrite training/seed/enterprise_seed.jsonl
-    python training/seed/build_seed.py --stats   # also print the Markdown count table for README.md
+    python training/datasets/seed/build_seed.py           # rewrite enterprise_seed.jsonl beside it
+    python training/datasets/seed/build_seed.py --stats   # also print the Markdown count table for README.md
 
 The output is deterministic: every random choice comes from ``random.Random`` seeded with a fixed
 string, so re-running the script rewrites the file byte-identically. Standard library only.

@@ -1,0 +1,16 @@
+"""What the server serves: a runtime (either backend) with its version; built by the loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.microbatch import PrefillBatcher
+from model.runtime import DualHeadRuntime
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    runtime: DualHeadRuntime
+    model_version: str
+    base_name: str
+    batcher: PrefillBatcher | None = None  # micro-batching of concurrent prefills; None = one by one
