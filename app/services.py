@@ -17,6 +17,7 @@ from app.ops.telemetry import Telemetry
 from app.serving.agent import Agent
 from app.serving.loader import LoadedModel, load_model
 from app.serving.output_check import OutputSanitiser
+from app.serving.recording import Recorder
 from app.serving.switch import ModelSwitch, served_settings, switch_for
 from app.settings import Settings
 from app.web.ratelimit import RateLimits
@@ -110,16 +111,21 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
             error = f"{type(exc).__name__}: {exc}"
     mask, sanitise = _maskers(settings)
     telemetry = Telemetry.create(log_request_text=settings.log_request_text)
+    recorder = Recorder(
+        sessions=sessions,
+        policy=policy,
+        queue=queue_config_from(settings),
+        mask=mask,
+        spool=AuditSpool(settings.spool_path),
+        telemetry=telemetry,
+    )
     agent = Agent(
         settings=settings,
         policy=policy,
-        sessions=sessions,
+        recorder=recorder,
         model=model,
         model_error=error,
-        queue=queue_config_from(settings),
-        mask=mask,
         sanitise=sanitise,
-        spool=AuditSpool(settings.spool_path),
         telemetry=telemetry,
     )
     register_collectors(telemetry.metrics.registry, app_collectors(telemetry, sessions, settings, agent))

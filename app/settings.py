@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.web.csrf import parse_origins
 
+RETRY_AFTER_S = 30  # the Retry-After of a 503 while the database is down (refused requests, sign-in)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SO8T_", env_file=".env", extra="ignore", frozen=True)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.identity.accounts import UNVERIFIED, Principal, active_user, authenticate, principal_of
-from app.serving.recording import RETRY_AFTER_S
+from app.settings import RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
 BEARER = HTTPBearer(auto_error=False, description="A token from POST /v1/auth/token")

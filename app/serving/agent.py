@@ -16,21 +16,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.identity.accounts import UNVERIFIED
 from app.ops.telemetry import Telemetry
-from app.serving import recording as recording
 from app.serving.loader import LoadedModel
 from app.serving.output_check import CheckedAnswer, Sanitised, check_outputs, failed_answer, secrets_only
 from app.serving.recording import (
     EXCERPT_CHARS as EXCERPT_CHARS,  # re-exported: app.serving.agent's names stay
 )
 from app.serving.recording import NOT_RECORDED as NOT_RECORDED
+from app.serving.recording import Recorder
 from app.serving.recording import RecordingError as RecordingError
 from app.serving.validation import CleanInput, InputError, clean_for
 from app.settings import Settings
@@ -78,24 +77,50 @@ class StreamEvent:
     result: AgentResult | None = None
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the safety prefill said: the head's probabilities, the prefill to decode from, or the error
+    that made it fail closed (then ``prefill`` is None and every probability 0)."""
+
+    probs: dict[Decision, float]
+    prefill: Prefill | None
+    error: str | None
+
+    @classmethod
+    def failed(cls, error: str | None) -> Judgement:
+        return cls({d: 0.0 for d in Decision}, None, error)
+
+
 @dataclass
 class Agent:
     settings: Settings
     policy: PolicyConfig
-    sessions: sessionmaker[Session]
+    recorder: Recorder  # writes decisions, answers and cases (and spools them while the database is down)
     model: LoadedModel | None  # None when the model failed to load: every request fails closed
     model_error: str | None = None
-    queue: QueueConfig = field(default_factory=QueueConfig)
-    mask: Callable[[str], str] = field(default=lambda text: text)  # PII masking for audit excerpts
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
     output_judge: DualHeadRuntime | None = None  # runs the output check; None = the agent's own model
-    spool: AuditSpool | None = None  # where records go while the database is down (None: nowhere)
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics + decision log (app/ops/telemetry.py)
 
     @property
     def model_version(self) -> str:
         return self.model.model_version if self.model else "unavailable"
+
+    @property
+    def queue(self) -> QueueConfig:
+        return self.recorder.queue
+
+    @property
+    def spool(self) -> AuditSpool | None:
+        return self.recorder.spool
+
+    @property
+    def mask(self) -> Callable[[str], str]:
+        return self.recorder.mask
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.recorder.clock
 
     def run(
         self, context: str, user_request: str, *, user: str = "anonymous", role: str = "employee"
@@ -122,10 +147,11 @@ class Agent:
         clean = self.clean(context, user_request)
         started = time.perf_counter()
         if role == UNVERIFIED:  # the database could not say who this is: refused, never judged or answered
-            probs, prefill, error = {d: 0.0 for d in Decision}, None, None
+            judged = Judgement.failed(None)
         else:
-            probs, prefill, error = self._judge(clean.context, clean.user_request)
-        verdict, new = self.decision_record(clean, probs, error, user=user, role=role, started=started)
+            judged = self._judge(clean.context, clean.user_request)
+        prefill, error = judged.prefill, judged.error
+        verdict, new = self.decision_record(clean, judged.probs, error, user=user, role=role, started=started)
         now = self.clock()
         # The decision is committed before anything reaches the user.
         recorded = self.record_decisions([new], now)[0]
@@ -189,14 +215,23 @@ class Agent:
             verdict = error_decision(self.policy, error, lang=lang)
         else:
             verdict = decide(probs, self.policy, lang=lang, text=clean.user_request)
-        new = recording.new_decision(
-            self, clean, verdict, probs, error, request_id, lang, user=user, role=role, started=started
+        new = self.recorder.new_decision(
+            clean,
+            verdict,
+            probs,
+            error,
+            request_id,
+            lang,
+            model_version=self.model_version,
+            user=user,
+            role=role,
+            started=started,
         )
         return verdict, new
 
     def excerpt(self, text: str) -> str:
         """The audit log's view of a request: PII-masked and at most ``EXCERPT_CHARS`` long."""
-        return recording.excerpt(self.mask, text)
+        return self.recorder.excerpt(text)
 
     def check_answers(self, items: list[tuple[NewDecision, str]]) -> list[CheckedAnswer]:
         """Sanitise generated answers and (``output_check``) re-judge them; a failure fails closed."""
@@ -208,13 +243,13 @@ class Agent:
 
     def record_decisions(self, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
         """Record decisions (and their cases) in one transaction; ``RecordingError`` if it failed."""
-        return recording.record_decisions(self, news, now)
+        return self.recorder.record_decisions(news, now)
 
     def record_answers(
         self, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
     ) -> list[int | None]:
         """Record answers (or fail-closed revisions) in one transaction; ``RecordingError`` if it failed."""
-        return recording.record_answers(self, answers, started)
+        return self.recorder.record_answers(answers, started)
 
     def result(
         self,
@@ -248,13 +283,13 @@ class Agent:
             latency_ms=round(elapsed * 1000, 1),
         )
 
-    def _judge(self, context: str, request: str) -> tuple[dict[Decision, float], Prefill | None, str | None]:
+    def _judge(self, context: str, request: str) -> Judgement:
         batcher = self.model.batcher if self.model is not None else None
         if batcher is not None:  # concurrent requests share one forward (model/microbatch.py)
             prefill, error = self.guarded_prefill(lambda _: batcher.prefill(context, request))
         else:
             prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
-        return (prefill.probs if prefill else {d: 0.0 for d in Decision}), prefill, error
+        return Judgement(prefill.probs, prefill, None) if prefill else Judgement.failed(error)
 
     def guarded_prefill(self, call: Callable[[DualHeadRuntime], P]) -> tuple[P | None, str | None]:
         """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.

@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.identity.accounts import UNVERIFIED
+from app.ops.telemetry import Telemetry
+from app.settings import RETRY_AFTER_S
 from audit.log import AuditChainError
 from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, unrecorded_decision
@@ -26,15 +28,13 @@ from review.queue import QueueConfig
 from review.records import AnswerFailure, NewDecision, RecordedDecision, record_answer, record_decision
 from review.spool import AuditSpool, SpoolEntry, SpoolError
 
-if TYPE_CHECKING:  # annotations only: app.identity.auth imports RETRY_AFTER_S without the model's imports
-    from app.ops.telemetry import Telemetry
+if TYPE_CHECKING:  # annotations only
     from app.serving.output_check import CheckedAnswer
     from app.serving.validation import CleanInput
 
 log = logging.getLogger("app.serving.agent")  # these lines have always come from the agent's logger
 
 EXCERPT_CHARS = 200
-RETRY_AFTER_S = 30  # the Retry-After of a 503 while the database is down (refused requests, sign-in)
 NOT_RECORDED = "the decision could not be recorded, so the request was not answered; please try again later"
 
 
@@ -51,64 +51,124 @@ class RecordingError(RuntimeError):
         self.request_ids, self.spooled = request_ids, spooled
 
 
-class Recording(Protocol):
-    """What recording reads of the agent (``app.serving.agent.Agent``)."""
+@dataclass(frozen=True)
+class Recorder:
+    """Writes what the agent decides: decision rows, answers, cases and their audit events.
 
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-    @property
-    def policy(self) -> PolicyConfig: ...
-    @property
-    def queue(self) -> QueueConfig: ...
-    @property
-    def mask(self) -> Callable[[str], str]: ...  # PII masking for audit excerpts
-    @property
-    def clock(self) -> Callable[[], datetime]: ...
-    @property
-    def spool(self) -> AuditSpool | None: ...  # where records go while the database is down (None: nowhere)
-    @property
-    def telemetry(self) -> Telemetry: ...
-    @property
-    def model_version(self) -> str: ...
+    It owns the database side of a request: the session factory, the review-queue rules, the masking of
+    audit excerpts, the clock and the spool that takes records while the database is down."""
 
+    sessions: sessionmaker[Session]
+    policy: PolicyConfig
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    mask: Callable[[str], str] = field(default=lambda text: text)  # PII masking for audit excerpts
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    spool: AuditSpool | None = None  # where records go while the database is down (None: nowhere)
+    telemetry: Telemetry = field(default_factory=Telemetry)
 
-def new_decision(
-    agent: Recording,
-    clean: CleanInput,
-    verdict: PolicyDecision,
-    probs: dict[Decision, float],
-    error: str | None,
-    request_id: str,
-    lang: str,
-    *,
-    user: str,
-    role: str,
-    started: float,
-) -> NewDecision:
-    """The row that records ``verdict`` on ``clean`` (``started``: the request's ``perf_counter``)."""
-    flags = list(clean.flags) + ([f"category:{verdict.category}"] if verdict.category else [])
-    flags += ["identity_unverified"] if role == UNVERIFIED else []
-    return NewDecision(
-        request_id=request_id,
-        user_name=user,
-        user_role=role,
-        context=clean.context,
-        request_text=clean.user_request,
-        decision=verdict.decision.value,
-        reason_code=verdict.reason_code,
-        confidence=verdict.confidence,
-        probabilities={d.value: p for d, p in probs.items()},
-        rationale=verdict.rationale,
-        task_response=None,
-        model_version=agent.model_version,
-        policy_version=agent.policy.version,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        flags=flags,
-        error=error,
-        category=verdict.category,
-        lang=lang,
-        excerpt=excerpt(agent.mask, clean.user_request),
-    )
+    def new_decision(
+        self,
+        clean: CleanInput,
+        verdict: PolicyDecision,
+        probs: dict[Decision, float],
+        error: str | None,
+        request_id: str,
+        lang: str,
+        *,
+        model_version: str,
+        user: str,
+        role: str,
+        started: float,
+    ) -> NewDecision:
+        """The row that records ``verdict`` on ``clean`` (``started``: the request's ``perf_counter``)."""
+        flags = list(clean.flags) + ([f"category:{verdict.category}"] if verdict.category else [])
+        flags += ["identity_unverified"] if role == UNVERIFIED else []
+        return NewDecision(
+            request_id=request_id,
+            user_name=user,
+            user_role=role,
+            context=clean.context,
+            request_text=clean.user_request,
+            decision=verdict.decision.value,
+            reason_code=verdict.reason_code,
+            confidence=verdict.confidence,
+            probabilities={d.value: p for d, p in probs.items()},
+            rationale=verdict.rationale,
+            task_response=None,
+            model_version=model_version,
+            policy_version=self.policy.version,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            flags=flags,
+            error=error,
+            category=verdict.category,
+            lang=lang,
+            excerpt=excerpt(self.mask, clean.user_request),
+        )
+
+    def record_decisions(self, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
+        """Record decisions (and their cases) in one transaction, before anything is delivered.
+
+        If the database fails, every request is refused: its refusal is spooled for replay and
+        ``RecordingError`` says so in the first request's language.
+        """
+        try:
+            with self.sessions.begin() as session:
+                return [record_decision(session=session, new=new, now=now, queue=self.queue) for new in news]
+        except (SQLAlchemyError, AuditChainError) as exc:
+            log.exception("could not record request %s", news[0].request_id)
+            refusals = [_unrecorded(self.policy, new, exc) for new in news]
+            spooled = _spool(self.spool, [SpoolEntry.decision(new, now=now) for new, _ in refusals])
+            message = refusals[0][1].rationale if spooled else NOT_RECORDED
+            self.telemetry.not_recorded()
+            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
+
+    def record_answers(
+        self, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
+    ) -> list[int | None]:
+        """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids.
+
+        If the database fails, no answer is given: each is withheld, the revision to REFUSE is spooled
+        and ``RecordingError`` is raised."""
+        total_ms = (time.perf_counter() - started) * 1000
+        try:
+            with self.sessions.begin() as session:
+                return [
+                    record_answer(
+                        session=session,
+                        decision_id=decision_id,
+                        answer=checked.text,
+                        failure=checked.failure,
+                        latency_ms=total_ms,
+                        now=self.clock(),
+                        queue=self.queue,
+                        masked=checked.masked,
+                    )
+                    for _, decision_id, checked in answers
+                ]
+        except (SQLAlchemyError, AuditChainError) as exc:
+            news = [new for new, _, _ in answers]
+            log.exception("could not record the answer of request %s", news[0].request_id)
+            now, error = self.clock(), _db_error(exc)
+            verdicts = [unrecorded_decision(self.policy, new.request_id, lang=new.lang) for new in news]
+            spooled = _spool(
+                self.spool,
+                [
+                    SpoolEntry.answer_withheld(
+                        new.request_id,
+                        AnswerFailure(v.decision.value, v.reason_code, v.rationale, error),
+                        latency_ms=total_ms,
+                        now=now,
+                    )
+                    for new, v in zip(news, verdicts, strict=True)
+                ],
+            )
+            message = verdicts[0].rationale if spooled else NOT_RECORDED
+            self.telemetry.not_recorded()
+            raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
+
+    def excerpt(self, text: str) -> str:
+        """The audit log's view of a request: PII-masked and at most ``EXCERPT_CHARS`` long."""
+        return excerpt(self.mask, text)
 
 
 def excerpt(mask: Callable[[str], str], text: str) -> str:
@@ -119,69 +179,6 @@ def excerpt(mask: Callable[[str], str], text: str) -> str:
         log.exception("masking the audit excerpt failed")
         return "[excerpt unavailable]"
     return masked if len(masked) <= EXCERPT_CHARS else masked[: EXCERPT_CHARS - 1] + "…"
-
-
-def record_decisions(agent: Recording, news: list[NewDecision], now: datetime) -> list[RecordedDecision]:
-    """Record decisions (and their cases) in one transaction, before anything is delivered.
-
-    If the database fails, every request is refused: its refusal is spooled for replay and
-    ``RecordingError`` says so in the first request's language.
-    """
-    try:
-        with agent.sessions.begin() as session:
-            return [record_decision(session=session, new=new, now=now, queue=agent.queue) for new in news]
-    except (SQLAlchemyError, AuditChainError) as exc:
-        log.exception("could not record request %s", news[0].request_id)
-        refusals = [_unrecorded(agent.policy, new, exc) for new in news]
-        spooled = _spool(agent.spool, [SpoolEntry.decision(new, now=now) for new, _ in refusals])
-        message = refusals[0][1].rationale if spooled else NOT_RECORDED
-        agent.telemetry.not_recorded()
-        raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
-
-
-def record_answers(
-    agent: Recording, answers: list[tuple[NewDecision, int, CheckedAnswer]], started: float
-) -> list[int | None]:
-    """Record answers (or fail-closed revisions) for decided rows in one transaction; case ids.
-
-    If the database fails, no answer is given: each is withheld, the revision to REFUSE is spooled
-    and ``RecordingError`` is raised."""
-    total_ms = (time.perf_counter() - started) * 1000
-    try:
-        with agent.sessions.begin() as session:
-            return [
-                record_answer(
-                    session=session,
-                    decision_id=decision_id,
-                    answer=checked.text,
-                    failure=checked.failure,
-                    latency_ms=total_ms,
-                    now=agent.clock(),
-                    queue=agent.queue,
-                    masked=checked.masked,
-                )
-                for _, decision_id, checked in answers
-            ]
-    except (SQLAlchemyError, AuditChainError) as exc:
-        news = [new for new, _, _ in answers]
-        log.exception("could not record the answer of request %s", news[0].request_id)
-        now, error = agent.clock(), _db_error(exc)
-        verdicts = [unrecorded_decision(agent.policy, new.request_id, lang=new.lang) for new in news]
-        spooled = _spool(
-            agent.spool,
-            [
-                SpoolEntry.answer_withheld(
-                    new.request_id,
-                    AnswerFailure(v.decision.value, v.reason_code, v.rationale, error),
-                    latency_ms=total_ms,
-                    now=now,
-                )
-                for new, v in zip(news, verdicts, strict=True)
-            ],
-        )
-        message = verdicts[0].rationale if spooled else NOT_RECORDED
-        agent.telemetry.not_recorded()
-        raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
 
 
 def _unrecorded(policy: PolicyConfig, new: NewDecision, exc: Exception) -> tuple[NewDecision, PolicyDecision]:

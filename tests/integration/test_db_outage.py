@@ -41,7 +41,9 @@ def test_refusal_during_an_outage_is_spooled_then_replayed_into_the_chain(
 ) -> None:
     services = make_services(db_url, "ALLOW")
     dead = make_engine(f"sqlite:///{tmp_path / 'not-migrated.db'}")  # every write fails: no tables
-    agent = replace(services.agent, sessions=make_session_factory(dead))
+    agent = replace(
+        services.agent, recorder=replace(services.agent.recorder, sessions=make_session_factory(dead))
+    )
     with pytest.raises(RecordingError, match="refused without being judged") as raised:
         agent.run("", "Draft a short email to my team", user="emp1")
     [request_id] = raised.value.request_ids
