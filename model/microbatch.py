@@ -2,11 +2,11 @@
 
 Web requests arrive on many threads. Without batching, each prefill waits for the model lock and runs
 alone. ``PrefillBatcher`` puts them on a queue instead: a worker thread takes the first waiting request,
-gathers whatever else arrives within ``window_ms`` (up to ``max_batch``), and runs them as one left-padded
-forward (``DualHeadRuntime.prefill_many``). Each caller gets its own ``Prefill``, with its own slice of the
-KV cache, and decodes from it as usual. A lone request pays at most ``window_ms`` extra; under load,
-several requests share one forward. If a batch fails (for example one prompt is over the token limit),
-its prompts are retried one by one, so each caller gets its own result or its own error.
+gathers whatever else arrives within ``window_ms`` (up to ``max_batch``), and runs them as one batched
+prefill (``Runtime.prefill_many``, either backend). Each caller gets its own ``Prefill``, with its own
+slice of the KV cache, and decodes from it as usual. A lone request pays at most ``window_ms`` extra;
+under load, several requests share one forward. If a batch fails (for example one prompt is over the
+token limit), its prompts are retried one by one, so each caller gets its own result or its own error.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from model.runtime import DualHeadRuntime, Prefill
+from model.runtime import Prefill, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ class _Job:
 
 
 class PrefillBatcher:
-    """``prefill(context, request)`` with the same result as ``DualHeadRuntime.prefill``, batched."""
+    """``prefill(context, request)`` with the same result as ``Runtime.prefill``, batched."""
 
-    def __init__(self, runtime: DualHeadRuntime, config: BatchingConfig) -> None:
+    def __init__(self, runtime: Runtime, config: BatchingConfig) -> None:
         self.runtime, self.config = runtime, config
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -98,3 +98,8 @@ class PrefillBatcher:
             return
         for job, result in zip(jobs, results, strict=True):
             job.result.set_result(result)
+
+
+def batcher_for(runtime: Runtime, max_batch: int, window_ms: float) -> PrefillBatcher | None:
+    """The micro-batcher a server puts in front of ``runtime``; None (one by one) when ``max_batch`` <= 1."""
+    return PrefillBatcher(runtime, BatchingConfig(max_batch, window_ms)) if max_batch > 1 else None

@@ -9,9 +9,9 @@ starting from those logits and that cache — the prompt is never run through th
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
@@ -54,6 +54,41 @@ class BatchPrefill:
     probs: list[dict[Decision, float]]
 
 
+@runtime_checkable
+class Runtime(Protocol):
+    """The serving contract both backends implement: :class:`DualHeadRuntime` (transformers) and
+    :class:`model.gguf.runtime.LlamaCppRuntime` (llama.cpp). Thread-safe.
+
+    One prefill per request gives the safety probabilities and, kept in the ``Prefill``/``BatchPrefill``,
+    what decoding continues from; only an ALLOW is decoded (``stream``/``generate``/``generate_batch``).
+    ``prefill_many`` is one batched prefill split into a ``Prefill`` per prompt (the micro-batcher).
+    A prompt over ``max_prompt_tokens`` raises :class:`PromptTooLongError`.
+    """
+
+    tokenizer: Any  # the transformers tokenizer prompts are rendered with and answers decoded with
+    max_prompt_tokens: int
+
+    def prefill(self, context: str, user_request: str) -> Prefill: ...
+
+    def prefill_many(self, pairs: list[tuple[str, str]]) -> list[Prefill]: ...
+
+    def prefill_batch(self, pairs: list[tuple[str, str]]) -> BatchPrefill: ...
+
+    def judge_batch(self, pairs: list[tuple[str, str]]) -> list[dict[Decision, float]]: ...
+
+    def judge_answers(self, triples: list[tuple[str, str, str]]) -> list[dict[Decision, float]]: ...
+
+    def judge_answer(self, context: str, user_request: str, answer: str) -> dict[Decision, float]: ...
+
+    def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]: ...
+
+    def generate(self, prefill: Prefill, config: GenerationConfig) -> str: ...
+
+    def generate_batch(
+        self, prefill: BatchPrefill, rows: list[int], config: GenerationConfig
+    ) -> list[str]: ...
+
+
 class DualHeadRuntime:
     """The LM (TaskHeadA) and the safety head (SafetyHeadB) sharing one prefill. Thread-safe."""
 
@@ -63,7 +98,7 @@ class DualHeadRuntime:
         self.head = head.eval()
         self.max_prompt_tokens = max_prompt_tokens
         self.lock = threading.Lock()  # one forward on the model at a time (CPU-bound anyway)
-        self._eos = _eos_ids(lm, tokenizer)
+        self._eos = eos_token_ids(lm, tokenizer)
 
     @property
     def device(self) -> torch.device:
@@ -100,7 +135,7 @@ class DualHeadRuntime:
             attention_mask=batch["attention_mask"],
             cache=out.cache,
             next_logits=out.logits[:, -1, :],
-            probs=_as_dict(probs[0]),
+            probs=as_probs(probs[0]),
         )
 
     @torch.inference_mode()
@@ -111,7 +146,7 @@ class DualHeadRuntime:
         batch = encode_prompts(self.tokenizer, pairs)
         with self.lock:
             _, probs = self._forward(batch, use_cache=False, judge_only=True)
-        return [_as_dict(row) for row in probs]
+        return [as_probs(row) for row in probs]
 
     @torch.inference_mode()
     def judge_answers(self, triples: list[tuple[str, str, str]]) -> list[dict[Decision, float]]:
@@ -126,7 +161,7 @@ class DualHeadRuntime:
         batch = encode_exchanges(self.tokenizer, triples)
         with self.lock:
             _, probs = self._forward(batch, use_cache=False, limit=False, judge_only=True)
-        return [_as_dict(row) for row in probs]
+        return [as_probs(row) for row in probs]
 
     def judge_answer(self, context: str, user_request: str, answer: str) -> dict[Decision, float]:
         return self.judge_answers([(context, user_request, answer)])[0]
@@ -138,29 +173,19 @@ class DualHeadRuntime:
         The lock is held for each forward step only, never across a ``yield``: web servers resume
         generators on whatever thread is free, and the cache belongs to this request alone.
         """
-        logits, cache = prefill.next_logits, prefill.cache
+        cache = prefill.cache
         mask = prefill.attention_mask.to(self.device)
-        ids: list[int] = []
-        emitted = ""
-        for _ in range(config.max_new_tokens):
-            token = _sample(logits, config)
-            if token in self._eos and not config.ignore_eos:
-                break
-            ids.append(token)
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            if not text.endswith("\ufffd"):  # wait for a complete UTF-8 character
-                yield text[len(emitted) :]
-                emitted = text
-            if len(ids) == config.max_new_tokens:
-                break  # no forward for a token we will not use
+
+        def step(token: int) -> torch.Tensor:
+            nonlocal cache, mask
             mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
-            step = torch.tensor([[token]], device=self.device)
+            feed = torch.tensor([[token]], device=self.device)
             with self.lock:
-                out = self.lm(input_ids=step, attention_mask=mask, cache=cache, use_cache=True)
-            logits, cache = out.logits[:, -1, :], out.cache
-        final = self.tokenizer.decode(ids, skip_special_tokens=True)
-        if final != emitted:
-            yield final[len(emitted) :]
+                out = self.lm(input_ids=feed, attention_mask=mask, cache=cache, use_cache=True)
+            cache = out.cache
+            return out.logits[:, -1, :]
+
+        yield from decode_stream(self.tokenizer, prefill.next_logits, config, self._eos, step)
 
     def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
         return "".join(self.stream(prefill, config))
@@ -175,7 +200,7 @@ class DualHeadRuntime:
             attention_mask=batch["attention_mask"],
             cache=out.cache,
             next_logits=out.logits[:, -1, :],
-            probs=[_as_dict(row) for row in probs],
+            probs=[as_probs(row) for row in probs],
         )
 
     @torch.inference_mode()
@@ -196,7 +221,7 @@ class DualHeadRuntime:
                 attention_mask=batch["attention_mask"][i : i + 1],
                 cache=_cache_row(out.cache, i, self.lm.config),
                 next_logits=out.logits[i : i + 1, -1, :],
-                probs=_as_dict(probs[i]),
+                probs=as_probs(probs[i]),
             )
             for i in range(len(pairs))
         ]
@@ -219,7 +244,7 @@ class DualHeadRuntime:
         ids: list[list[int]] = [[] for _ in rows]
         done = [False] * len(rows)
         for step in range(config.max_new_tokens):
-            tokens = [_sample(logits[i : i + 1], config) for i in range(len(rows))]
+            tokens = [sample_token(logits[i : i + 1], config) for i in range(len(rows))]
             for i, token in enumerate(tokens):
                 if done[i]:
                     continue
@@ -248,11 +273,13 @@ def _cache_row(cache: Any, row: int, config: Any) -> Any:
     return DynamicCache(layers, config=config)
 
 
-def _as_dict(row: torch.Tensor) -> dict[Decision, float]:
+def as_probs(row: torch.Tensor) -> dict[Decision, float]:
+    """One row of the head's probabilities, by label."""
     return {label: float(row[i]) for i, label in enumerate(LABELS)}
 
 
-def _sample(logits: torch.Tensor, config: GenerationConfig) -> int:
+def sample_token(logits: torch.Tensor, config: GenerationConfig) -> int:
+    """The next token from (1, vocab) logits: greedy at temperature 0, else temperature + top-p."""
     if config.temperature <= 0:
         return int(logits[0].argmax())
     probs = torch.softmax(logits[0].float() / config.temperature, dim=-1)
@@ -263,7 +290,43 @@ def _sample(logits: torch.Tensor, config: GenerationConfig) -> int:
     return int(torch.multinomial(probs / probs.sum(), 1))
 
 
-def _eos_ids(lm: Any, tokenizer: Any) -> set[int]:
+def decode_stream(
+    tokenizer: Any,
+    logits: torch.Tensor,
+    config: GenerationConfig,
+    eos: set[int],
+    step: Callable[[int], torch.Tensor | None],
+) -> Iterator[str]:
+    """The decoding loop both backends share: sample from ``logits`` on, yield the answer as text deltas.
+
+    ``step(token)`` feeds a token to the model and returns the next (1, vocab) logits, or None to stop
+    (e.g. a full context); it is never called for the last token. A delta waits for a complete UTF-8
+    character.
+    """
+    ids: list[int] = []
+    emitted = ""
+    for _ in range(config.max_new_tokens):
+        token = sample_token(logits, config)
+        if token in eos and not config.ignore_eos:
+            break
+        ids.append(token)
+        text = tokenizer.decode(ids, skip_special_tokens=True)
+        if not text.endswith("\ufffd"):  # wait for a complete UTF-8 character
+            yield text[len(emitted) :]
+            emitted = text
+        if len(ids) == config.max_new_tokens:
+            break  # no forward for a token we will not use
+        following = step(token)
+        if following is None:
+            break
+        logits = following
+    final = tokenizer.decode(ids, skip_special_tokens=True)
+    if final != emitted:
+        yield final[len(emitted) :]
+
+
+def eos_token_ids(lm: Any, tokenizer: Any) -> set[int]:
+    """End-of-answer ids: the LM's generation config (where it has one) and the tokenizer's."""
     ids: set[int] = set()
     gen_eos = getattr(getattr(lm, "generation_config", None), "eos_token_id", None)
     for value in (gen_eos, tokenizer.eos_token_id):

@@ -16,15 +16,15 @@ from app.desks.models import gate_config_from
 from app.services import policy_from
 from app.serving.loader import default_head_dir, load_model
 from app.settings import Settings
-from model.runtime import DualHeadRuntime
+from model.runtime import Runtime
 from training.lifecycle.promotion import gate_sets, run_gate
 from training.lifecycle.registry import ensure_baseline, find_version, promote
 
 
-def loader(settings: Settings) -> Callable[[Path], DualHeadRuntime]:
+def loader(settings: Settings) -> Callable[[Path], Runtime]:
     """Artifact folder -> its runtime on the configured base model (as the server would load it)."""
 
-    def load(artifact: Path) -> DualHeadRuntime:
+    def load(artifact: Path) -> Runtime:
         return load_model(settings.model_copy(update={"head_dir": artifact})).runtime
 
     return load

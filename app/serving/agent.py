@@ -42,7 +42,7 @@ from model.policy import (
     error_decision,
     unrecorded_decision,
 )
-from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError
+from model.runtime import GenerationConfig, Prefill, PromptTooLongError, Runtime
 from review.queue import QueueConfig
 from review.records import NewDecision, RecordedDecision
 from review.spool import AuditSpool
@@ -99,7 +99,7 @@ class Agent:
     model: LoadedModel | None  # None when the model failed to load: every request fails closed
     model_error: str | None = None
     sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
-    output_judge: DualHeadRuntime | None = None  # runs the output check; None = the agent's own model
+    output_judge: Runtime | None = None  # runs the output check; None = the agent's own model
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics + decision log (app/ops/telemetry.py)
 
     @property
@@ -291,7 +291,7 @@ class Agent:
             prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
         return Judgement(prefill.probs, prefill, None) if prefill else Judgement.failed(error)
 
-    def guarded_prefill(self, call: Callable[[DualHeadRuntime], P]) -> tuple[P | None, str | None]:
+    def guarded_prefill(self, call: Callable[[Runtime], P]) -> tuple[P | None, str | None]:
         """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.
 
         A missing model or any exception becomes an error (the caller escalates, never a silent ALLOW);

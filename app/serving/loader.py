@@ -13,7 +13,7 @@ from model.default_model import ensure_default_model
 from model.gate import attach
 from model.head import check_compatible, load_head
 from model.loading import LoadConfig, adapter_digest, apply_adapter, describe_base, load_causal_lm
-from model.microbatch import BatchingConfig, PrefillBatcher
+from model.microbatch import batcher_for
 from model.runtime import DualHeadRuntime
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def resolve_base(settings: Settings) -> str:
 
 def load_model(settings: Settings) -> LoadedModel:
     if settings.backend == "llama_cpp":  # a GGUF + its side artefact (app/serving/loader_llama.py)
-        from app.serving.loader_llama import load_llama_model
+        from app.serving.loader_llama import load_llama_model  # llama_cpp only when this backend is asked for
 
         return load_llama_model(settings)
     base = resolve_base(settings)
@@ -61,9 +61,5 @@ def load_model(settings: Settings) -> LoadedModel:
     if gate is not None:
         attach(lm, gate)
     runtime = DualHeadRuntime(lm, tokenizer, head, max_prompt_tokens=settings.max_prompt_tokens)
-    batcher = (
-        PrefillBatcher(runtime, BatchingConfig(settings.prefill_batch_max, settings.prefill_batch_window_ms))
-        if settings.prefill_batch_max > 1
-        else None
-    )
+    batcher = batcher_for(runtime, settings.prefill_batch_max, settings.prefill_batch_window_ms)
     return LoadedModel(runtime=runtime, model_version=version, base_name=base_name, batcher=batcher)

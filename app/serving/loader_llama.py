@@ -12,7 +12,7 @@ import logging
 from app.serving.loaded import LoadedModel
 from app.settings import Settings
 from model.gguf.runtime import load_llama_runtime
-from model.microbatch import BatchingConfig, PrefillBatcher
+from model.microbatch import batcher_for
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,9 @@ def load_llama_model(settings: Settings) -> LoadedModel:
         threads=settings.llama_threads,
     )
     base = str(side.manifest["base_model"])
-    batcher = (
-        PrefillBatcher(runtime, BatchingConfig(settings.prefill_batch_max, settings.prefill_batch_window_ms))
-        if settings.prefill_batch_max > 1
-        else None
-    )
     return LoadedModel(
         runtime=runtime,
         model_version=llama_version(base, side.content_sha256, side.quantization),
         base_name=base,
-        batcher=batcher,
+        batcher=batcher_for(runtime, settings.prefill_batch_max, settings.prefill_batch_window_ms),
     )

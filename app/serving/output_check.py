@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from model.labels import Decision
 from model.policy import PolicyConfig, PolicyDecision, error_decision, judge_output
-from model.runtime import DualHeadRuntime
+from model.runtime import Runtime
 from pii.masker import MaskingConfig, PiiMasker, PiiType
 from review.records import AnswerFailure, NewDecision
 
@@ -69,7 +69,7 @@ def check_outputs(
     items: Sequence[tuple[NewDecision, str]],
     *,
     sanitise: Callable[[str], Sanitised],
-    judge: DualHeadRuntime | None,
+    judge: Runtime | None,
     policy: PolicyConfig,
 ) -> list[CheckedAnswer]:
     """Sanitise each ``(decision, raw answer)``; with a ``judge``, withhold the answers that fail it.

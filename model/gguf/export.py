@@ -68,8 +68,18 @@ def final_layer_head(head_dir: Path, *, n_layers: int) -> None:
         )
 
 
-def prepare_model(config: ExportConfig, say: Callable[[str], None]) -> tuple[Any, Any, str, dict[str, Any]]:
-    """(merged + folded fp32 LM, tokenizer, base name, artifact manifest)."""
+@dataclass(frozen=True)
+class PreparedModel:
+    """The served network as llama.cpp will run it, and what names it."""
+
+    lm: Any  # fp32, LoRA merged, SO(8) gate folded into its o_proj
+    tokenizer: Any
+    base_name: str  # model.loading.describe_base of the base
+    manifest: dict[str, Any]  # the artifact's verified manifest
+
+
+def prepare_model(config: ExportConfig, say: Callable[[str], None]) -> PreparedModel:
+    """Load the base in fp32, check it against the artifact, merge its adapter and fold its gate."""
     lm, tokenizer = load_causal_lm(
         LoadConfig(name_or_path=config.base, local_files_only=config.local_files_only)
     )
@@ -87,7 +97,7 @@ def prepare_model(config: ExportConfig, say: Callable[[str], None]) -> tuple[Any
     if gate is not None:
         say(f"folding the SO(8) gate of layer {gate.config.layer} into its o_proj")
         fold(lm, gate)
-    return lm, tokenizer, base_name, manifest
+    return PreparedModel(lm=lm, tokenizer=tokenizer, base_name=base_name, manifest=manifest)
 
 
 def check_tokenizer(
@@ -123,7 +133,10 @@ def export_gguf(config: ExportConfig, *, progress: Callable[[str], None] = print
         progress(f"[{next(step)}/{total}] {msg}")
 
     say(f"loading {config.base} (fp32) and the artifact {config.artifact_dir}")
-    lm, tokenizer, base_name, manifest = prepare_model(config, progress)
+    prepared = prepare_model(config, progress)
+    tokenizer, base_name, manifest = prepared.tokenizer, prepared.base_name, prepared.manifest
+    lm = prepared.lm
+    del prepared  # so that ``del lm`` below frees the fp32 weights before quantising
     n_layers = int(lm.config.num_hidden_layers)
     head = load_head(config.head_dir)
     check_compatible(head, config.head_dir, hidden_size=int(lm.config.hidden_size))

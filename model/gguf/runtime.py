@@ -1,4 +1,4 @@
-"""The llama.cpp backend: the same dual-head contract as :class:`model.runtime.DualHeadRuntime`, on a GGUF.
+"""The llama.cpp backend: the serving contract :class:`model.runtime.Runtime`, on a GGUF.
 
 One prefill per request, in two ``llama_decode`` calls over the same KV cache: the prompt without its last
 token (no outputs), then the last token with llama.cpp's embeddings output switched on (last-token pooling:
@@ -15,6 +15,7 @@ aside (``llama_state_seq_get_data``) only when another request needs the context
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,17 +30,17 @@ from model.labels import Decision
 from model.prompt import encode_exchanges, render_prompt
 from model.runtime import (
     BatchPrefill,
-    DualHeadRuntime,
     GenerationConfig,
     Prefill,
     PromptTooLongError,
-    _as_dict,
-    _sample,
+    as_probs,
+    decode_stream,
+    eos_token_ids,
 )
 
 
-class LlamaCppRuntime(DualHeadRuntime):
-    """A GGUF served by llama.cpp + the side artefact's safety head, behind DualHeadRuntime's interface."""
+class LlamaCppRuntime:
+    """A GGUF served by llama.cpp + the side artefact's safety head: a :class:`model.runtime.Runtime`."""
 
     def __init__(
         self,
@@ -50,18 +51,17 @@ class LlamaCppRuntime(DualHeadRuntime):
         eos_ids: Sequence[int] = (),
         max_prompt_tokens: int = 2048,
     ) -> None:
-        super().__init__(llama, tokenizer, head, max_prompt_tokens=max_prompt_tokens)
+        self.tokenizer = tokenizer
+        self.head = head.eval()
+        self.max_prompt_tokens = max_prompt_tokens
+        self.lock = threading.Lock()  # one llama_decode on the context at a time
         self.engine = LlamaContext(llama)
-        self._eos |= {int(i) for i in eos_ids}
-
-    @property
-    def device(self) -> torch.device:
-        return torch.device("cpu")
+        self._eos = eos_token_ids(llama, tokenizer) | {int(i) for i in eos_ids}
 
     def close(self) -> None:
         self.engine.close()
 
-    # -- the DualHeadRuntime interface ---------------------------------------------------------------
+    # -- the Runtime contract ------------------------------------------------------------------------
 
     def _ids(self, text: str, *, limit: bool = True) -> list[int]:
         ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -85,7 +85,7 @@ class LlamaCppRuntime(DualHeadRuntime):
             attention_mask=torch.ones(1, len(ids), dtype=torch.long),
             cache=slot,
             next_logits=logits,
-            probs=_as_dict(self.head.probs(pooled)[0]),
+            probs=as_probs(self.head.probs(pooled)[0]),
         )
 
     def _judge_ids(self, prompts: list[list[int]]) -> list[dict[Decision, float]]:
@@ -107,7 +107,7 @@ class LlamaCppRuntime(DualHeadRuntime):
                 self.engine.clear()
             out.extend(self.head.probs(pooled))
             start = end
-        return [_as_dict(row) for row in out]
+        return [as_probs(row) for row in out]
 
     @torch.inference_mode()
     def judge_batch(self, pairs: list[tuple[str, str]]) -> list[dict[Decision, float]]:
@@ -124,31 +124,26 @@ class LlamaCppRuntime(DualHeadRuntime):
         ]
         return self._judge_ids(ids)
 
+    def judge_answer(self, context: str, user_request: str, answer: str) -> dict[Decision, float]:
+        return self.judge_answers([(context, user_request, answer)])[0]
+
     @torch.inference_mode()
     def stream(self, prefill: Prefill, config: GenerationConfig) -> Iterator[str]:
         slot: Slot = prefill.cache
-        logits = prefill.next_logits
-        ids: list[int] = []
-        emitted = ""
+
+        def step(token: int) -> torch.Tensor | None:
+            if slot.n_past + 1 >= self.engine.n_ctx:
+                return None  # the context is full
+            with self.lock:
+                return self.engine.step(token, slot)
+
         try:
-            for _ in range(config.max_new_tokens):
-                token = _sample(logits, config)
-                if token in self._eos and not config.ignore_eos:
-                    break
-                ids.append(token)
-                text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                if not text.endswith("\ufffd"):
-                    yield text[len(emitted) :]
-                    emitted = text
-                if len(ids) == config.max_new_tokens or slot.n_past + 1 >= self.engine.n_ctx:
-                    break
-                with self.lock:
-                    logits = self.engine.step(token, slot)
+            yield from decode_stream(self.tokenizer, prefill.next_logits, config, self._eos, step)
         finally:
             slot.done, slot.saved = True, None
-        final = self.tokenizer.decode(ids, skip_special_tokens=True)
-        if final != emitted:
-            yield final[len(emitted) :]
+
+    def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
+        return "".join(self.stream(prefill, config))
 
     def _prefill_kept(
         self, pairs: list[tuple[str, str]]
@@ -181,7 +176,7 @@ class LlamaCppRuntime(DualHeadRuntime):
                 attention_mask=torch.ones(1, len(ids), dtype=torch.long),
                 cache=slot,
                 next_logits=logits[i : i + 1],
-                probs=_as_dict(probs[i]),
+                probs=as_probs(probs[i]),
             )
             for i, (ids, slot) in enumerate(zip(prompts, slots, strict=True))
         ]
@@ -192,7 +187,7 @@ class LlamaCppRuntime(DualHeadRuntime):
         width = max(map(len, prompts))
         mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompts])
         return BatchPrefill(
-            attention_mask=mask, cache=slots, next_logits=logits, probs=[_as_dict(p) for p in probs]
+            attention_mask=mask, cache=slots, next_logits=logits, probs=[as_probs(p) for p in probs]
         )
 
     def generate_batch(self, prefill: BatchPrefill, rows: list[int], config: GenerationConfig) -> list[str]:

@@ -77,7 +77,8 @@ def test_f16_metadata_names_the_qwen2_architecture_and_tokenizer(exported: tuple
 
 def test_f16_logits_match_the_merged_and_folded_model(exported: tuple) -> None:
     config, files = exported
-    lm, tokenizer, _, _ = prepare_model(config, lambda _msg: None)
+    prepared = prepare_model(config, lambda _msg: None)
+    lm, tokenizer = prepared.lm, prepared.tokenizer
     for context, request in PROMPTS:
         ids = tokenizer(render_prompt(tokenizer, context, request), add_special_tokens=False)["input_ids"]
         with torch.no_grad():
@@ -90,13 +91,14 @@ def test_f16_logits_match_the_merged_and_folded_model(exported: tuple) -> None:
 
 def test_the_gate_is_folded_into_the_file(exported: tuple, tmp_path: Path) -> None:
     config, files = exported
-    lm, tokenizer, _, _ = prepare_model(config, lambda _msg: None)
+    prepared = prepare_model(config, lambda _msg: None)
+    lm, tokenizer = prepared.lm, prepared.tokenizer
     unfolded = tmp_path / "artifact"
     random_head(unfolded, tokenizer_sha256=tokenizer_sha(Path(config.base)))  # same head, no gate
-    base, _, _, _ = prepare_model(
+    base = prepare_model(
         ExportConfig(base=config.base, artifact_dir=unfolded, head_dir=unfolded, out_dir=tmp_path),
         lambda _msg: None,
-    )
+    ).lm
     context, request = PROMPTS[1]
     ids = tokenizer(render_prompt(tokenizer, context, request), add_special_tokens=False)["input_ids"]
     with torch.no_grad():

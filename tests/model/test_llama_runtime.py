@@ -12,7 +12,7 @@ from app.settings import Settings
 from model.gguf.export import ExportConfig, export_gguf
 from model.gguf.runtime import LlamaCppRuntime, load_llama_runtime
 from model.labels import Decision
-from model.runtime import GenerationConfig, Prefill, PromptTooLongError
+from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError, Runtime
 from tests.gguf_helpers import PROMPTS, build_model, gated_artifact, tokenizer_sha
 
 GREEDY = GenerationConfig(max_new_tokens=12, ignore_eos=True)
@@ -131,3 +131,16 @@ def test_batch_prefill_and_micro_batch_split(f16: LlamaCppRuntime) -> None:
 def test_prompt_limit_is_enforced(f16: LlamaCppRuntime) -> None:
     with pytest.raises(PromptTooLongError):
         f16.prefill("", "word " * 400)
+
+
+def test_the_llama_backend_serves_the_runtime_contract(f16: LlamaCppRuntime) -> None:
+    served: Runtime = f16  # structurally: LlamaCppRuntime does not inherit DualHeadRuntime
+    assert isinstance(served, Runtime) and not isinstance(f16, DualHeadRuntime)
+    context, request = PROMPTS[0]
+    assert "".join(f16.stream(f16.prefill(context, request), GREEDY)) == f16.generate(
+        f16.prefill(context, request), GREEDY
+    )
+    assert (
+        f16.judge_answer(context, request, "an answer")
+        == f16.judge_answers([(context, request, "an answer")])[0]
+    )

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
 import torch
 
+from model.gguf.runtime import LlamaCppRuntime
 from model.head import SafetyHead, SafetyHeadConfig
 from model.loading import LoadConfig, load_causal_lm
 from model.prompt import encode_prompts, render_prompt
-from model.runtime import DualHeadRuntime, GenerationConfig, PromptTooLongError
+from model.runtime import DualHeadRuntime, GenerationConfig, PromptTooLongError, Runtime, decode_stream
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +156,51 @@ def test_the_head_reads_the_same_state_as_hidden_states_and_judging_stops_early(
     assert ran == list(range(n if layer == -1 else max(layer, 0)))  # nothing above the head's layer
     prefill = rt.prefill(*pairs[0])  # and a full prefill after a stopped one is unaffected
     assert list(prefill.probs.values()) == pytest.approx(list(judged[0].values()), abs=1e-4)
+
+
+def test_both_backends_state_the_runtime_contract_without_inheriting(runtime: DualHeadRuntime) -> None:
+    """``Runtime`` is a Protocol: each backend implements every method with the same signature, and the
+    llama.cpp one is not a subclass of the transformers one. (mypy checks the assignments too.)"""
+    served: Runtime = runtime
+    assert isinstance(served, Runtime)
+    methods = [name for name, value in vars(Runtime).items() if inspect.isfunction(value) and name[0] != "_"]
+    assert {"prefill", "prefill_many", "judge_batch", "stream", "generate_batch"} <= set(methods)
+    for backend in (DualHeadRuntime, LlamaCppRuntime):
+        for name in methods:
+            assert inspect.signature(getattr(backend, name)) == inspect.signature(getattr(Runtime, name)), (
+                name
+            )
+    assert not issubclass(LlamaCppRuntime, DualHeadRuntime)
+    assert {"tokenizer", "max_prompt_tokens"} <= set(Runtime.__annotations__)
+
+
+class _Chars:
+    """A tokenizer stand-in: token i decodes to chr(i)."""
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = True) -> str:
+        return "".join(map(chr, ids))
+
+
+def test_the_shared_decoding_loop_stops_where_the_backend_says() -> None:
+    vocab = 128
+    logits = torch.full((1, vocab), -1.0)
+    logits[0, ord("a")] = 1.0
+    fed: list[int] = []
+
+    def step(token: int) -> torch.Tensor | None:
+        fed.append(token)
+        if len(fed) == 3:
+            return None  # e.g. a full llama.cpp context
+        nxt = torch.full((1, vocab), -1.0)
+        nxt[0, token + 1] = 1.0
+        return nxt
+
+    config = GenerationConfig(max_new_tokens=10)
+    assert "".join(decode_stream(_Chars(), logits, config, set(), step)) == "abc"
+    assert fed == [ord("a"), ord("b"), ord("c")]
+    fed.clear()
+    short = GenerationConfig(max_new_tokens=2)
+    assert list(decode_stream(_Chars(), logits, short, set(), step)) == ["a", "b"]
+    assert fed == [ord("a")]  # no forward for the last token
+    fed.clear()
+    assert list(decode_stream(_Chars(), logits, config, {ord("b")}, step)) == ["a"]  # stops at eos

@@ -46,7 +46,8 @@ def _rows(n: int) -> list[SafetyRow]:
 
 def test_features_are_the_final_normed_state_and_are_cached(f16: tuple, tmp_path: Path) -> None:
     config, gguf = f16
-    lm, tokenizer, _, _ = prepare_model(config, lambda _msg: None)
+    prepared = prepare_model(config, lambda _msg: None)
+    lm, tokenizer = prepared.lm, prepared.tokenizer
     rows = _rows(5)
     cache = tmp_path / "c.pt"
     feats = extract_gguf(gguf, tokenizer, rows, layer=2, cache_file=cache, batch_size=2)[2]

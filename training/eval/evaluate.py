@@ -14,13 +14,13 @@ from tqdm import tqdm
 
 from model.labels import Decision
 from model.policy import PolicyConfig
-from model.runtime import DualHeadRuntime
+from model.runtime import Runtime
 from training.datasets.rows import SafetyRow
 from training.eval.metrics import decision_report
 
 
 def judge_rows(
-    runtime: DualHeadRuntime, rows: Sequence[SafetyRow], *, batch_size: int = 8, progress: bool = True
+    runtime: Runtime, rows: Sequence[SafetyRow], *, batch_size: int = 8, progress: bool = True
 ) -> list[dict[Decision, float]]:
     """Safety probabilities for each row, in the rows' order."""
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].context) + len(rows[i].prompt))
@@ -37,7 +37,7 @@ def judge_rows(
 
 
 def evaluate_rows(
-    runtime: DualHeadRuntime,
+    runtime: Runtime,
     rows: Sequence[SafetyRow],
     policy: PolicyConfig,
     *,

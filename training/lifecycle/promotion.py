@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.registry import DatasetSnapshot
 from model.policy import PolicyConfig
-from model.runtime import DualHeadRuntime
+from model.runtime import Runtime
 from training.datasets.rows import SafetyRow, read_rows
 from training.datasets.snapshot import load_snapshot
 from training.eval.evaluate import evaluate_rows
@@ -103,11 +103,11 @@ def apply_gate(
     return GateResult(all(c.passed for c in checks), checks)
 
 
-Load = Callable[[], DualHeadRuntime]
+Load = Callable[[], Runtime]
 
 
 def evaluate_sets(
-    runtime: DualHeadRuntime,
+    runtime: Runtime,
     sets: Mapping[str, Sequence[SafetyRow]],
     policy: PolicyConfig,
     *,

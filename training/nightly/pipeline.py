@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.registry import ModelVersion, NightlyRun
 from model.policy import PolicyConfig
-from model.runtime import DualHeadRuntime
+from model.runtime import Runtime
 from training.datasets.rows import SafetyRow, read_rows
 from training.datasets.snapshot import DatasetSources, build_snapshot
 from training.lifecycle.promotion import GateConfig, GateOutcome, run_gate
@@ -86,7 +86,7 @@ class NightlyDeps:
     sessions: sessionmaker[Session]
     policy: PolicyConfig
     train: Train
-    load_runtime: Callable[[Path], DualHeadRuntime]
+    load_runtime: Callable[[Path], Runtime]
     served_artifact: Path  # the baseline when the registry has no promoted version yet
     mask: Callable[[str], str] = lambda text: text
     say: Callable[[str], None] = print  # progress lines
