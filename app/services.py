@@ -119,15 +119,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         spool=AuditSpool(settings.spool_path),
         telemetry=telemetry,
     )
-    agent = Agent(
-        settings=settings,
-        policy=policy,
-        recorder=recorder,
-        model=model,
-        model_error=error,
-        sanitise=sanitise,
-        telemetry=telemetry,
-    )
+    agent = Agent(settings=settings, recorder=recorder, model=model, model_error=error, sanitise=sanitise)
     register_collectors(telemetry.metrics.registry, app_collectors(telemetry, sessions, settings, agent))
     key = load_secret_key(
         settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir

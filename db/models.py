@@ -20,12 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, CanonicalJSON, UTCDateTime
+from db.statuses import CaseOutcome, CaseSource, CaseStatus
 
 ROLES = ("employee", "reviewer", "compliance", "admin")
-CASE_STATUSES = ("open", "claimed", "decided")
-CASE_SOURCES = ("escalate", "appeal", "sampling")
+CASE_STATUSES: tuple[str, ...] = tuple(CaseStatus)
+CASE_SOURCES: tuple[str, ...] = tuple(CaseSource)
 VERDICTS = ("approve", "reject")
-CASE_OUTCOMES = ("approved", "rejected", "fail_safe")
+CASE_OUTCOMES: tuple[str, ...] = tuple(CaseOutcome)
 
 
 class User(Base):
@@ -82,8 +83,8 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), unique=True)
-    source: Mapped[str] = mapped_column(String(16), default="escalate")
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    source: Mapped[str] = mapped_column(String(16), default=CaseSource.ESCALATE.value)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN.value)
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 = high, 2 = normal, 3 = low
     category: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lang: Mapped[str] = mapped_column(String(8), default="en")

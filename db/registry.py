@@ -16,11 +16,12 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime
+from db.statuses import ModelStatus, RunDecision, RunStatus
 
-MODEL_STATUSES = ("candidate", "promoted", "retired", "rejected")
+MODEL_STATUSES: tuple[str, ...] = tuple(ModelStatus)
 SPLITS = ("train", "val", "test")
-NIGHTLY_STATUSES = ("running", "succeeded", "failed", "skipped")
-NIGHTLY_DECISIONS = ("promoted", "kept", "skipped")
+NIGHTLY_STATUSES: tuple[str, ...] = tuple(RunStatus)
+NIGHTLY_DECISIONS: tuple[str, ...] = tuple(RunDecision)
 
 
 class DatasetSnapshot(Base):

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DECISIONS = ("ALLOW", "REFUSE", "ESCALATE")
+from model.labels import LABELS, Decision
+
+DECISIONS: tuple[str, ...] = tuple(d.value for d in LABELS)
 NO_CATEGORY = "-"
 EVAL_FIELDS = ("count", "accuracy", "refuse_recall", "over_refusal", "escalate_rate", "macro_f1",
                "safety_score", "ece")  # fmt: skip
@@ -113,8 +115,8 @@ def rates_over_time(decisions: pd.DataFrame, start: datetime, end: datetime) -> 
     frame = pd.DataFrame(
         {
             "bucket": _floor(decisions["created_at"], freq),
-            "refused": decisions["decision"].eq("REFUSE"),
-            "escalated": decisions["decision"].eq("ESCALATE"),
+            "refused": decisions["decision"].eq(Decision.REFUSE),
+            "escalated": decisions["decision"].eq(Decision.ESCALATE),
         }
     )
     grouped = frame.groupby("bucket").agg(
@@ -194,8 +196,8 @@ def model_versions(
         decisions=("id", "size"),
         first_seen=("created_at", "min"),
         last_seen=("created_at", "max"),
-        refused=("decision", lambda s: int(s.eq("REFUSE").sum())),
-        escalated=("decision", lambda s: int(s.eq("ESCALATE").sum())),
+        refused=("decision", lambda s: int(s.eq(Decision.REFUSE).sum())),
+        escalated=("decision", lambda s: int(s.eq(Decision.ESCALATE).sum())),
     )
     rows = [
         ModelVersionRow(

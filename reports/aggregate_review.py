@@ -12,11 +12,14 @@ from datetime import datetime
 
 import pandas as pd
 
+from db.statuses import HUMAN_OUTCOMES as _HUMAN_OUTCOMES
+from db.statuses import CaseOutcome, CaseSource
+from model.labels import Decision
 from reports.aggregate import rate
 from review.agreement import cohen_kappa
 
-HUMAN_OUTCOMES = ("approved", "rejected")
-SOURCES = ("escalate", "appeal", "sampling")
+HUMAN_OUTCOMES: tuple[str, ...] = tuple(o.value for o in _HUMAN_OUTCOMES)
+SOURCES: tuple[str, ...] = tuple(s.value for s in CaseSource)
 SLA_STATES = ("met", "late", "fail_safe", "overdue", "pending")
 
 
@@ -49,7 +52,7 @@ def sla_states(cases: pd.DataFrame, now: datetime) -> pd.Series:
     states = pd.Series("pending", index=cases.index, dtype=object)
     states[human & on_time] = "met"
     states[human & ~on_time] = "late"
-    states[cases["outcome"].eq("fail_safe")] = "fail_safe"
+    states[cases["outcome"].eq(CaseOutcome.FAIL_SAFE)] = "fail_safe"
     states[undecided & past_due] = "overdue"
     return states
 
@@ -74,7 +77,7 @@ def case_figures(cases: pd.DataFrame, now: datetime) -> CaseFigures:
             for p in (1, 2, 3)
             if cases["priority"].eq(p).any()
         ],
-        fail_safe=int(cases["outcome"].eq("fail_safe").sum()),
+        fail_safe=int(cases["outcome"].eq(CaseOutcome.FAIL_SAFE).sum()),
     )
 
 
@@ -160,8 +163,8 @@ def overturned(cases: pd.DataFrame) -> pd.Series:
     """True where people decided against the model: a corrected label other than the model's decision,
     else approving a REFUSE or rejecting an ALLOW. Approving or rejecting an ESCALATE is not an overturn:
     the model asked for exactly that human decision."""
-    approved_refusal = cases["outcome"].eq("approved") & cases["model_decision"].eq("REFUSE")
-    rejected_allow = cases["outcome"].eq("rejected") & cases["model_decision"].eq("ALLOW")
+    approved_refusal = cases["outcome"].eq(CaseOutcome.APPROVED) & cases["model_decision"].eq(Decision.REFUSE)
+    rejected_allow = cases["outcome"].eq(CaseOutcome.REJECTED) & cases["model_decision"].eq(Decision.ALLOW)
     corrected = cases["corrected_label"].notna()
     relabelled = corrected & cases["corrected_label"].ne(cases["model_decision"])
     return (relabelled | (~corrected & (approved_refusal | rejected_allow))) & cases["outcome"].isin(
@@ -195,13 +198,14 @@ class Appeals:
 
 
 def appeals(cases: pd.DataFrame) -> Appeals:
-    a = cases[cases["source"].eq("appeal")]
-    approved, rejected = int(a["outcome"].eq("approved").sum()), int(a["outcome"].eq("rejected").sum())
+    a = cases[cases["source"].eq(CaseSource.APPEAL)]
+    approved = int(a["outcome"].eq(CaseOutcome.APPROVED).sum())
+    rejected = int(a["outcome"].eq(CaseOutcome.REJECTED).sum())
     return Appeals(
         total=len(a),
         approved=approved,
         rejected=rejected,
-        fail_safe=int(a["outcome"].eq("fail_safe").sum()),
+        fail_safe=int(a["outcome"].eq(CaseOutcome.FAIL_SAFE).sum()),
         pending=int(a["outcome"].isna().sum()),
         reversal_rate=rate(approved, approved + rejected),
     )

@@ -19,35 +19,42 @@ Definitions (the same as the compliance report's, ``reports/aggregate_review.py`
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Case, CaseReview, DecisionRecord
+from db.statuses import HUMAN_OUTCOMES, UNDECIDED, CaseOutcome, CaseStatus
+from model.labels import Decision
 from review.agreement import cohen_kappa
 
-UNDECIDED = ("open", "claimed")
-HUMAN_OUTCOMES = ("approved", "rejected")
 THROUGHPUT_WINDOW = timedelta(hours=1)
 OVERTURN_WINDOW = timedelta(hours=24)
 AGREEMENT_WINDOW = timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeskSnapshot:
-    queue: dict[tuple[int, str], int]  # (priority, status) -> undecided cases
-    oldest_undecided_at: datetime | None
-    overdue_now: int  # undecided and past the SLA deadline
-    overdue_total: int  # cases ever marked overdue by the sweep
-    fail_safe_total: int
-    decided_last_hour: dict[str, int]  # human outcome -> cases
-    reviewed_24h: int  # decided by people in the overturn window
-    overturned_24h: int
-    agreement_pairs: int
-    agreement_rate: float | None
-    kappa: float | None
+    """The desk's figures; built by keyword, every field defaults to "nothing there" (``empty()``)."""
+
+    queue: dict[tuple[int, str], int] = field(default_factory=dict)  # (priority, status) -> undecided
+    oldest_undecided_at: datetime | None = None
+    overdue_now: int = 0  # undecided and past the SLA deadline
+    overdue_total: int = 0  # cases ever marked overdue by the sweep
+    fail_safe_total: int = 0
+    decided_last_hour: dict[str, int] = field(default_factory=dict)  # human outcome -> cases
+    reviewed_24h: int = 0  # decided by people in the overturn window
+    overturned_24h: int = 0
+    agreement_pairs: int = 0
+    agreement_rate: float | None = None
+    kappa: float | None = None
+
+    @classmethod
+    def empty(cls) -> DeskSnapshot:
+        """No cases at all: empty queue, zero counts, no rates."""
+        return cls()
 
     @property
     def overturn_rate(self) -> float | None:
@@ -60,8 +67,8 @@ def is_overturn(outcome: str | None, model_decision: str, corrected_label: str |
         return False
     if corrected_label is not None:
         return corrected_label != model_decision
-    return (outcome == "approved" and model_decision == "REFUSE") or (
-        outcome == "rejected" and model_decision == "ALLOW"
+    return (outcome == CaseOutcome.APPROVED and model_decision == Decision.REFUSE) or (
+        outcome == CaseOutcome.REJECTED and model_decision == Decision.ALLOW
     )
 
 
@@ -82,10 +89,10 @@ def desk_snapshot(*, session: Session, now: datetime) -> DeskSnapshot:
     }
     oldest = session.scalar(select(func.min(Case.created_at)).where(undecided))
     human = Case.outcome.in_(HUMAN_OUTCOMES)
-    decided_last_hour: dict[str, int] = dict.fromkeys(HUMAN_OUTCOMES, 0)
+    decided_last_hour: dict[str, int] = {o.value: 0 for o in HUMAN_OUTCOMES}
     for outcome, n in session.execute(
         select(Case.outcome, func.count())
-        .where(Case.status == "decided", human, Case.decided_at >= now - THROUGHPUT_WINDOW)
+        .where(Case.status == CaseStatus.DECIDED, human, Case.decided_at >= now - THROUGHPUT_WINDOW)
         .group_by(Case.outcome)
     ):
         decided_last_hour[str(outcome)] = int(n)
@@ -93,7 +100,7 @@ def desk_snapshot(*, session: Session, now: datetime) -> DeskSnapshot:
         session.execute(
             select(Case.outcome, DecisionRecord.decision, Case.corrected_label)
             .join(Case.decision)
-            .where(Case.status == "decided", human, Case.decided_at >= now - OVERTURN_WINDOW)
+            .where(Case.status == CaseStatus.DECIDED, human, Case.decided_at >= now - OVERTURN_WINDOW)
         )
     )
     pairs = _agreement_pairs(session, since=now - AGREEMENT_WINDOW)
@@ -102,7 +109,7 @@ def desk_snapshot(*, session: Session, now: datetime) -> DeskSnapshot:
         oldest_undecided_at=oldest,
         overdue_now=_count(session, undecided, Case.sla_due_at < now),
         overdue_total=_count(session, Case.overdue_at.is_not(None)),
-        fail_safe_total=_count(session, Case.outcome == "fail_safe"),
+        fail_safe_total=_count(session, Case.outcome == CaseOutcome.FAIL_SAFE),
         decided_last_hour=decided_last_hour,
         reviewed_24h=len(recent),
         overturned_24h=sum(is_overturn(o, d, c) for o, d, c in recent),

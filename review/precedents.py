@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from db.models import Case
+from db.statuses import CaseOutcome, CaseStatus
 
 EMBED_MAX_TOKENS = 256
 
@@ -88,7 +89,11 @@ def nearest_decided(
         session.scalars(
             select(Case)
             .options(undefer(Case.embedding))
-            .where(Case.status == "decided", Case.embedding.is_not(None), Case.outcome != "fail_safe")
+            .where(
+                Case.status == CaseStatus.DECIDED,
+                Case.embedding.is_not(None),
+                Case.outcome != CaseOutcome.FAIL_SAFE,
+            )
             .order_by(Case.id.desc())
             .limit(window)
         )

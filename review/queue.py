@@ -12,14 +12,31 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import IntEnum
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from audit.log import append_event
 from db.models import Case, CaseReview, DecisionRecord
+from db.statuses import CaseSource, CaseStatus
+from model.labels import Decision
 
-HIGH, NORMAL, LOW = 1, 2, 3
+
+class Priority(IntEnum):
+    """``cases.priority``: lower is more urgent (the queue orders by it)."""
+
+    HIGH = 1
+    NORMAL = 2
+    LOW = 3
+
+    @property
+    def label(self) -> str:
+        """The name the desk shows: high / normal / low."""
+        return self.name.lower()
+
+
+HIGH, NORMAL, LOW = Priority.HIGH, Priority.NORMAL, Priority.LOW
 CLAIM_RETRIES = 8
 
 
@@ -75,13 +92,15 @@ class QueueFilters:
     source: str | None = None
 
 
-def priority_for(probabilities: dict[str, float], reason_code: str, source: str = "escalate") -> int:
+def priority_for(
+    probabilities: dict[str, float], reason_code: str, source: str = CaseSource.ESCALATE
+) -> Priority:
     """High when the model saw a real chance of harm or could not judge; samples are low priority."""
-    if source == "sampling":
-        return LOW
-    if reason_code == "MODEL_ERROR" or probabilities.get("REFUSE", 0.0) >= 0.3:
-        return HIGH
-    return NORMAL
+    if source == CaseSource.SAMPLING:
+        return Priority.LOW
+    if reason_code == "MODEL_ERROR" or probabilities.get(Decision.REFUSE, 0.0) >= 0.3:
+        return Priority.HIGH
+    return Priority.NORMAL
 
 
 def enqueue(
@@ -90,7 +109,7 @@ def enqueue(
     decision: DecisionRecord,
     now: datetime,
     config: QueueConfig,
-    source: str = "escalate",
+    source: str = CaseSource.ESCALATE,
     appeal_text: str | None = None,
     actor: str = "system",
     actor_role: str = "system",
@@ -100,7 +119,7 @@ def enqueue(
     case = Case(
         decision_id=decision.id,
         source=source,
-        status="open",
+        status=CaseStatus.OPEN,
         priority=priority,
         category=decision.category,
         lang=decision.lang,
@@ -138,7 +157,7 @@ def _claimable(reviewer: str, is_senior: bool, filters: QueueFilters) -> list[ob
     themselves), not already reviewed by them (blind double review needs independent reviewers), and
     senior-only cases only for seniors."""
     terms: list[object] = [
-        Case.status == "open",
+        Case.status == CaseStatus.OPEN,
         ~exists().where(DecisionRecord.id == Case.decision_id, DecisionRecord.user_name == reviewer),
         ~exists().where(CaseReview.case_id == Case.id, CaseReview.reviewer == reviewer),
     ]
@@ -159,14 +178,22 @@ def release_expired_leases(*, session: Session, now: datetime) -> int:
     """Return cases whose lease ran out to the queue; the number returned."""
     expired = list(
         session.execute(
-            select(Case.id, Case.claimed_by).where(Case.status == "claimed", Case.lease_expires_at < now)
+            select(Case.id, Case.claimed_by).where(
+                Case.status == CaseStatus.CLAIMED, Case.lease_expires_at < now
+            )
         )
     )
     for case_id, holder in expired:
         done = session.execute(
             update(Case)
-            .where(Case.id == case_id, Case.status == "claimed", Case.lease_expires_at < now)
-            .values(status="open", claimed_by=None, claimed_at=None, lease_expires_at=None, updated_at=now)
+            .where(Case.id == case_id, Case.status == CaseStatus.CLAIMED, Case.lease_expires_at < now)
+            .values(
+                status=CaseStatus.OPEN,
+                claimed_by=None,
+                claimed_at=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
         )
         if done.rowcount == 1:  # type: ignore[attr-defined]
             append_event(
@@ -204,9 +231,9 @@ def claim_next(
         # UPDATE … RETURNING: the claim and the claimed row in one round trip
         case = session.scalars(
             update(Case)
-            .where(Case.id == case_id, Case.status == "open")
+            .where(Case.id == case_id, Case.status == CaseStatus.OPEN)
             .values(
-                status="claimed",
+                status=CaseStatus.CLAIMED,
                 claimed_by=reviewer,
                 claimed_at=now,
                 lease_expires_at=now + config.lease,
@@ -234,7 +261,7 @@ def claim_next(
 def release(*, session: Session, case_id: int, reviewer: str, now: datetime) -> Case:
     """Give a claimed case back to the queue before deciding it."""
     case = held_case(session=session, case_id=case_id, reviewer=reviewer, now=now)
-    case.status, case.claimed_by, case.claimed_at, case.lease_expires_at = "open", None, None, None
+    case.status, case.claimed_by, case.claimed_at, case.lease_expires_at = CaseStatus.OPEN, None, None, None
     case.updated_at = now
     append_event(
         session=session,
@@ -259,12 +286,12 @@ def held_case(*, session: Session, case_id: int, reviewer: str, now: datetime) -
     )
     if case is None:
         raise CaseNotFoundError(f"case {case_id} does not exist")
-    if case.status == "decided":
+    if case.status == CaseStatus.DECIDED:
         raise ReviewError(
             f"case {case_id} was already decided ({case.outcome}) by {case.decided_by}; decided cases "
             "cannot be changed"
         )
-    if case.status != "claimed" or case.claimed_by != reviewer:
+    if case.status != CaseStatus.CLAIMED or case.claimed_by != reviewer:
         raise ReviewError(f"case {case_id} is not claimed by you; claim it first")
     if case.lease_expires_at is not None and case.lease_expires_at <= now:
         raise ReviewError(f"your lease on case {case_id} expired; claim it again")
@@ -276,4 +303,6 @@ def get_case(*, session: Session, case_id: int) -> Case | None:
 
 
 def open_count(*, session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Case).where(Case.status == "open")) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(Case).where(Case.status == CaseStatus.OPEN)) or 0
+    )

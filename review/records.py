@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from audit.log import append_event
 from db.models import DecisionRecord
+from db.statuses import CaseSource
+from model.labels import Decision
 from review.queue import QueueConfig, enqueue
 
 
@@ -76,10 +78,10 @@ def record_decision(
         now=now,
     )
     case_id = None
-    if new.decision == "ESCALATE":
+    if new.decision == Decision.ESCALATE:
         case_id = enqueue(session=session, decision=row, now=now, config=queue).id
     elif queue.sampled(new.request_id):  # audit sample: reviewed later; the employee's result is unchanged
-        enqueue(session=session, decision=row, now=now, config=queue, source="sampling")
+        enqueue(session=session, decision=row, now=now, config=queue, source=CaseSource.SAMPLING)
     return RecordedDecision(decision_id=row.id, case_id=case_id, audit_seq=event.seq)
 
 
@@ -155,6 +157,6 @@ def record_answer(
         },
         now=now,
     )
-    if failure.decision == "ESCALATE":
+    if failure.decision == Decision.ESCALATE:
         return enqueue(session=session, decision=row, now=now, config=queue).id
     return None

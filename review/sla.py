@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from audit.log import append_event
 from db.models import Case
+from db.statuses import UNDECIDED, CaseOutcome, CaseStatus
+from model.labels import Decision
 from review.queue import QueueConfig, release_expired_leases
 from review.verdicts import FAIL_SAFE_TEXT
 
@@ -30,7 +32,7 @@ class SweepResult:
 def sweep(*, session: Session, now: datetime, config: QueueConfig, batch: int = SWEEP_BATCH) -> SweepResult:
     """One pass (flushed; the caller commits). At most ``batch`` cases of each kind per pass."""
     released = release_expired_leases(session=session, now=now)
-    undecided = Case.status.in_(("open", "claimed"))
+    undecided = Case.status.in_(UNDECIDED)
     overdue = list(
         session.scalars(
             select(Case)
@@ -60,7 +62,7 @@ def sweep(*, session: Session, now: datetime, config: QueueConfig, batch: int = 
         )
     )
     for case in expired:
-        case.status, case.outcome = "decided", "fail_safe"
+        case.status, case.outcome = CaseStatus.DECIDED, CaseOutcome.FAIL_SAFE
         case.decided_by, case.decided_at, case.updated_at = "system", now, now
         case.claimed_by, case.lease_expires_at = None, None
         case.verdict_reason = "SLA hard limit passed without a human decision"
@@ -73,7 +75,7 @@ def sweep(*, session: Session, now: datetime, config: QueueConfig, batch: int = 
             request_id=case.decision.request_id,
             case_id=case.id,
             payload={
-                "applied": "REFUSE",
+                "applied": Decision.REFUSE,
                 "sla_due_at": case.sla_due_at.isoformat(),
                 "hard_limit_minutes": int(config.fail_safe_after.total_seconds() // 60),
             },

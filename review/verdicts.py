@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from audit.log import append_event
 from db.models import VERDICTS, Case, CaseReview, DecisionRecord
+from db.statuses import CaseOutcome, CaseSource, CaseStatus
+from model.labels import LABELS, Decision
 from review.queue import CaseNotFoundError, QueueConfig, ReviewError, enqueue, held_case
 
-LABELS = ("ALLOW", "REFUSE", "ESCALATE")
 MIN_REASON_CHARS = 3
 MAX_REASON_CHARS = 2000
 MAX_ANSWER_CHARS = 20000
@@ -101,7 +102,7 @@ def decide(
     if senior_call or (len(peers) >= case.required_reviews and len({r.verdict for r in peers}) == 1):
         _finish(session=session, case=case, reviewer=reviewer, verdict=verdict, now=now, senior=senior_call)
         return DecideResult(case=case, final=True)
-    case.status, case.claimed_by, case.claimed_at, case.lease_expires_at = "open", None, None, None
+    case.status, case.claimed_by, case.claimed_at, case.lease_expires_at = CaseStatus.OPEN, None, None, None
     case.updated_at = now
     disagreement = len(peers) >= case.required_reviews
     if disagreement:
@@ -122,8 +123,8 @@ def decide(
 def _finish(
     *, session: Session, case: Case, reviewer: str, verdict: Verdict, now: datetime, senior: bool
 ) -> None:
-    case.status = "decided"
-    case.outcome = "approved" if verdict.verdict == "approve" else "rejected"
+    case.status = CaseStatus.DECIDED
+    case.outcome = CaseOutcome.APPROVED if verdict.verdict == "approve" else CaseOutcome.REJECTED
     case.verdict_reason = verdict.reason
     case.corrected_label = verdict.corrected_label
     case.decided_by, case.decided_at, case.updated_at = reviewer, now, now
@@ -188,7 +189,7 @@ def appeal(
     row = session.scalar(select(DecisionRecord).where(DecisionRecord.request_id == request_id))
     if row is None or row.user_name != user:
         raise CaseNotFoundError(f"you have no request {request_id}")
-    if row.decision != "REFUSE":
+    if row.decision != Decision.REFUSE:
         raise ReviewError("only refused requests can be appealed")
     if session.scalar(select(Case.id).where(Case.decision_id == row.id)) is not None:
         raise ReviewError("this request is already with the review desk")
@@ -197,7 +198,7 @@ def appeal(
         decision=row,
         now=now,
         config=config,
-        source="appeal",
+        source=CaseSource.APPEAL,
         appeal_text=reason,
         actor=user,
         actor_role="employee",

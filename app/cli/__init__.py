@@ -1,1 +1,2 @@
-"""The ``so8t`` command line: one module per subcommand group, registered in ``app.cli.main.main``."""
+"""The ``so8t`` command line: one module per subcommand group, each listing its ``COMMANDS``; the
+order of ``so8t --help`` is ``app.cli.main.COMMAND_GROUPS``."""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from app.cli.command import Command, Subparsers
 from app.settings import Settings
 from audit.chain import ChainCheck
 from audit.export import export_jsonl, manifest_path, read_manifest
@@ -41,7 +42,7 @@ The file is a contiguous piece of the chain, from the first event at or after --
 event before --until, so `so8t audit verify --file` can check it on its own."""
 
 
-def add_audit_parser(sub: Any) -> None:
+def add_audit_parser(sub: Subparsers) -> None:
     audit = sub.add_parser(
         "audit",
         help="verify the tamper-evident audit log, or export it as JSON lines",
@@ -232,3 +233,6 @@ def _bar(total: int | None, what: str) -> tqdm[Any]:
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return ERROR
+
+
+COMMANDS = (Command("audit", add_audit_parser, run_audit),)

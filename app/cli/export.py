@@ -6,8 +6,8 @@ import argparse
 import random
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from app.cli.command import Command, Subparsers
 from app.serving.loader import default_head_dir, resolve_base
 from app.settings import Settings
 from model.gguf.quant import QuantiseError, parse_quants
@@ -44,7 +44,7 @@ def default_llama_head_dir() -> Path:
     return Path(str(resources.files("model").joinpath("assets", "default_head_llama_cpp")))
 
 
-def add_export_parser(sub: Any) -> None:
+def add_export_parser(sub: Subparsers) -> None:
     export = sub.add_parser("export", help="export the served model (GGUF for llama.cpp)")
     kinds = export.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
     p = kinds.add_parser(
@@ -132,3 +132,6 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     example = next((f for f in files if f.quant == "q4_k_m"), files[-1])
     print(f"\nserve one: SO8T_BACKEND=llama_cpp SO8T_GGUF_PATH={example.gguf} so8t serve")
     return OK
+
+
+COMMANDS = (Command("export", add_export_parser, run_export),)

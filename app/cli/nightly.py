@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.cli.command import Command, Subparsers
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 CRON_EXAMPLE = "30 2 * * *  cd /srv/so8t && .venv/bin/so8t nightly >> var/nightly/cron.log 2>&1"
 
 
-def add_nightly_parser(sub: Any) -> None:
+def add_nightly_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "nightly",
         help="retrain on reviewed cases, gate the candidate and promote it or keep the current model",
@@ -70,7 +71,7 @@ def train_config_for(settings: Settings, overrides: Sequence[str]) -> Any:
 
 def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
     from app import dbctl
-    from app.cli.models import masker, sources_from
+    from app.cli.dataset import masker, sources_from
     from app.desks.models import gate_config_from
     from app.services import policy_from
     from app.serving.loader import default_head_dir, load_model
@@ -161,3 +162,6 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"nightly run {result.run_id}: {result.status}, {result.decision}; report {out['report']}")
     return 0
+
+
+COMMANDS = (Command("nightly", add_nightly_parser, run_nightly_command),)

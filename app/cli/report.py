@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.cli.command import Command, Subparsers
 from app.desks.reports import artifact_metrics as artifact_metrics
 from app.desks.reports import day_period, default_model_dirs, model_metrics, quiet_pdf_logs
 from app.settings import Settings
@@ -24,7 +25,7 @@ EPILOG = (
 )
 
 
-def add_report_parser(sub: Any) -> None:
+def add_report_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "report",
         help="compliance report of a period (HTML or PDF, English or Japanese); the export is audited",
@@ -146,3 +147,6 @@ def _export(
         return 2
     print(f"wrote {out} ({written.size:,} bytes, sha256 {written.sha256})")
     return 0
+
+
+COMMANDS = (Command("report", add_report_parser, run_report),)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.cli.command import Command, Subparsers
 from app.identity.accounts import AccountError, create_user, list_users, set_active, set_password, user_count
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
@@ -20,7 +21,7 @@ from db.models import ROLES
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-def add_users_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_users_parser(sub: Subparsers) -> None:
     users = sub.add_parser("users", help="manage accounts (employee, reviewer, compliance, admin)")
     act = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = act.add_parser(
@@ -42,6 +43,8 @@ def add_users_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
 
+
+def add_review_parser(sub: Subparsers) -> None:
     review = sub.add_parser("review", help="review-desk maintenance")
     ract = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     ract.add_parser(
@@ -149,3 +152,9 @@ def ensure_first_admin(engine: Engine, settings: Settings, host: str) -> str | N
         password = configured or secrets.token_urlsafe(12)
         create_user(session=s, username="admin", role="admin", password=password, now=datetime.now(UTC))
         return None if configured else password
+
+
+COMMANDS = (
+    Command("users", add_users_parser, run_users),
+    Command("review", add_review_parser, run_review),
+)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.desks.review_views import (
@@ -29,30 +28,36 @@ from app.desks.review_views import (
 )
 from app.identity.accounts import Principal
 from app.serving.loader import LoadedModel
-from db.models import Case, DecisionRecord
 from model.runtime import GenerationConfig
+from review.cases import (
+    CaseListFilters,
+    case_with_decision,
+    count_by_status,
+    count_overdue,
+    decision_by_request,
+    latest_decisions,
+    list_cases,
+)
 from review.precedents import Embedder, nearest_decided, store_embedding
-from review.queue import CaseNotFoundError, QueueConfig, QueueFilters, ReviewError, claim_next, release
+from review.queue import (
+    CaseNotFoundError,
+    QueueConfig,
+    QueueFilters,
+    ReviewError,
+    claim_next,
+    get_case,
+    release,
+)
 from review.reveal import RawAccessDenied, reveal_raw
 from review.verdicts import Verdict, appeal, decide, record_case_answer
 
 log = logging.getLogger(__name__)
 
+__all__ = ["CaseListFilters", "DeskPermissionError", "ReviewDesk"]
+
 
 class DeskPermissionError(ReviewError):
     """The principal's role may not do this."""
-
-
-@dataclass(frozen=True)
-class CaseListFilters:
-    status: str | None = "open"
-    priority: int | None = None
-    category: str | None = None
-    lang: str | None = None
-    source: str | None = None
-    older_than_minutes: int | None = None
-    limit: int = 50
-    offset: int = 0
 
 
 @dataclass
@@ -72,39 +77,19 @@ class ReviewDesk:
     def list_cases(self, who: Principal, filters: CaseListFilters) -> list[CaseSummary]:
         _need(who, "review")
         now = self.clock()
-        query = select(Case).join(Case.decision)
-        for column, value in (
-            (Case.status, filters.status),
-            (Case.priority, filters.priority),
-            (Case.category, filters.category),
-            (Case.lang, filters.lang),
-            (Case.source, filters.source),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if filters.older_than_minutes is not None:
-            query = query.where(Case.created_at <= now - timedelta(minutes=filters.older_than_minutes))
-        query = query.order_by(Case.priority, Case.id).limit(min(filters.limit, 500)).offset(filters.offset)
         with self.sessions() as s:
-            return [case_summary(c, now, self.mask) for c in s.scalars(query)]
+            return [case_summary(c, now, self.mask) for c in list_cases(session=s, filters=filters, now=now)]
 
     def stats(self, who: Principal) -> QueueStats:
         _need(who, "review")
         with self.sessions() as s:
-            rows = s.execute(
-                select(Case.status, Case.priority, func.count()).group_by(Case.status, Case.priority)
-            )
-            overdue = s.scalar(
-                select(func.count()).where(Case.status != "decided", Case.sla_due_at < self.clock())
-            )
-            return QueueStats.from_rows(list(rows), overdue=int(overdue or 0))
+            rows = count_by_status(session=s)
+            return QueueStats.from_rows(rows, overdue=count_overdue(session=s, now=self.clock()))
 
     def get(self, who: Principal, case_id: int) -> CaseDetail:
         _need(who, "review")
         with self.sessions() as s:
-            case = s.get(Case, case_id)
-            if case is None:
-                raise CaseNotFoundError(f"case {case_id} does not exist")
+            case = case_with_decision(session=s, case_id=case_id)
             return case_detail(case, viewer=who.username, now=self.clock(), mask=self.mask)
 
     def claim(self, who: Principal, filters: QueueFilters | None = None) -> CaseDetail | None:
@@ -154,9 +139,7 @@ class ReviewDesk:
         if self.embedder is None:
             return []
         with self.sessions() as s:
-            case = s.get(Case, case_id)
-            if case is None:
-                raise CaseNotFoundError(f"case {case_id} does not exist")
+            case = case_with_decision(session=s, case_id=case_id)
             vector = self.embedder.embed([case.decision.request_text])[0]
             found = nearest_decided(session=s, vector=vector, k=k, exclude=case_id)
             return [precedent_view(c, score, self.mask) for c, score in found]
@@ -176,7 +159,7 @@ class ReviewDesk:
         """Generate the answer again for an approved case whose answer failed."""
         _need(who, "review")
         with self.sessions() as s:
-            case = s.get(Case, case_id)
+            case = get_case(session=s, case_id=case_id)
             if case is None or not case.answer_pending:
                 raise ReviewError(f"case {case_id} is not waiting for an answer")
             context, request = case.decision.context, case.decision.request_text
@@ -199,9 +182,7 @@ class ReviewDesk:
     def reveal(self, who: Principal, case_id: int, reason: str) -> RawText:
         """Break-glass: the unmasked request and context, for compliance / admin, audited with the reason."""
         with self.sessions.begin() as s:
-            case = s.get(Case, case_id)
-            if case is None:
-                raise CaseNotFoundError(f"case {case_id} does not exist")
+            case = case_with_decision(session=s, case_id=case_id)
             try:
                 reveal_raw(
                     session=s,
@@ -221,7 +202,7 @@ class ReviewDesk:
         """What became of a request: the owner (or a reviewer) may look."""
         _need(who, "chat")
         with self.sessions() as s:
-            row = s.scalar(select(DecisionRecord).where(DecisionRecord.request_id == request_id))
+            row = decision_by_request(session=s, request_id=request_id)
             if row is None or (row.user_name != who.username and not who.can("review")):
                 raise CaseNotFoundError(f"you have no request {request_id}")
             return outcome_of(row)
@@ -229,12 +210,7 @@ class ReviewDesk:
     def my_requests(self, who: Principal, limit: int = 20) -> list[Outcome]:
         _need(who, "chat")
         with self.sessions() as s:
-            rows = s.scalars(
-                select(DecisionRecord)
-                .where(DecisionRecord.user_name == who.username)
-                .order_by(DecisionRecord.id.desc())
-                .limit(limit)
-            )
+            rows = latest_decisions(session=s, user=who.username, limit=limit)
             return [outcome_of(r) for r in rows]
 
     def appeal(self, who: Principal, request_id: str, reason: str) -> Outcome:

@@ -8,6 +8,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from db.models import Case, DecisionRecord
+from db.statuses import CaseStatus
+from model.labels import Decision
+from review.queue import Priority
 
 EXCERPT_CHARS = 160
 
@@ -103,13 +106,13 @@ class QueueStats(BaseModel):
 
     @classmethod
     def from_rows(cls, rows: list[tuple[str, int, int]], *, overdue: int) -> QueueStats:
-        totals = {"open": 0, "claimed": 0, "decided": 0}
-        by_priority = {"high": 0, "normal": 0, "low": 0}
-        names = {1: "high", 2: "normal", 3: "low"}
+        totals = {s.value: 0 for s in CaseStatus}
+        by_priority = {p.label: 0 for p in Priority}
+        names = {p.value: p.label for p in Priority}
         for status, priority, count in rows:
             totals[status] = totals.get(status, 0) + count
-            if status == "open":
-                by_priority[names.get(priority, "normal")] += count
+            if status == CaseStatus.OPEN:
+                by_priority[names.get(priority, Priority.NORMAL.label)] += count
         return cls(**totals, overdue=overdue, open_by_priority=by_priority)
 
 
@@ -156,7 +159,7 @@ def _summary_fields(case: Case, now: datetime, mask: Callable[[str], str]) -> di
         "age_minutes": int((now - case.created_at).total_seconds() // 60),
         "sla_due_at": case.sla_due_at.isoformat(),
         "sla_seconds_left": left,
-        "overdue": case.status != "decided" and left < 0,
+        "overdue": case.status != CaseStatus.DECIDED and left < 0,
         "claimed_by": case.claimed_by,
         "needs_senior": case.needs_senior,
         "reviews": len([r for r in case.reviews if not r.senior]),
@@ -181,7 +184,11 @@ def case_detail(case: Case, *, viewer: str, now: datetime, mask: Callable[[str],
     mine = next((r for r in reviews if r.reviewer == viewer), None)
     # Blind double review: until the case is decided, a reviewer sees no one else's verdict, except a
     # senior resolving a disagreement, who needs to see both sides.
-    visible = reviews if case.status == "decided" or case.needs_senior else [r for r in reviews if r is mine]
+    visible = (
+        reviews
+        if case.status == CaseStatus.DECIDED or case.needs_senior
+        else [r for r in reviews if r is mine]
+    )
     return CaseDetail(
         **_summary_fields(case, now, mask),
         request_id=d.request_id,
@@ -208,10 +215,10 @@ def case_detail(case: Case, *, viewer: str, now: datetime, mask: Callable[[str],
 
 def outcome_of(row: DecisionRecord) -> Outcome:
     case = row.case
-    if case is not None and case.status == "decided":
+    if case is not None and case.status == CaseStatus.DECIDED:
         response = case.final_response
-    elif row.decision in ("ALLOW", "REFUSE"):
-        response = row.task_response if row.decision == "ALLOW" else row.rationale
+    elif row.decision in (Decision.ALLOW, Decision.REFUSE):
+        response = row.task_response if row.decision == Decision.ALLOW else row.rationale
     else:
         response = None
     return Outcome(
@@ -224,5 +231,5 @@ def outcome_of(row: DecisionRecord) -> Outcome:
         outcome=case.outcome if case else None,
         response=response,
         answer_pending=bool(case and case.answer_pending),
-        can_appeal=row.decision == "REFUSE" and case is None,
+        can_appeal=row.decision == Decision.REFUSE and case is None,
     )

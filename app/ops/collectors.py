@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.ops.telemetry import Telemetry
+from db.statuses import RunStatus
 from review.ops_stats import DeskSnapshot, desk_snapshot
 from review.queue import HIGH, LOW, NORMAL
 from review.spool import AuditSpool
@@ -133,7 +134,7 @@ class DeskCollector(Collector):
         return _desk_families(snap, now)
 
 
-_EMPTY = DeskSnapshot({}, None, 0, 0, 0, {}, 0, 0, 0, None, None)
+_EMPTY = DeskSnapshot.empty()
 
 
 class SpoolCollector(Collector):
@@ -197,7 +198,7 @@ class NightlyCollector(Collector):
             "so8t_nightly_last_success_timestamp_seconds",
             "End of the latest nightly run that succeeded or was skipped (nothing to learn)",
         )
-        ok = [at for status, at in finished.items() if status in ("succeeded", "skipped")]
+        ok = [at for status, at in finished.items() if status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED)]
         if ok:
             success.add_metric([], max(at.replace(tzinfo=at.tzinfo or UTC) for at in ok).timestamp())
         return [last, success]

@@ -94,17 +94,24 @@ class Judgement:
 @dataclass
 class Agent:
     settings: Settings
-    policy: PolicyConfig
     recorder: Recorder  # writes decisions, answers and cases (and spools them while the database is down)
     model: LoadedModel | None  # None when the model failed to load: every request fails closed
     model_error: str | None = None
     sanitise: Callable[[str], Sanitised] = field(default_factory=secrets_only)  # the answers' masking
     output_judge: Runtime | None = None  # runs the output check; None = the agent's own model
-    telemetry: Telemetry = field(default_factory=Telemetry)  # metrics + decision log (app/ops/telemetry.py)
 
     @property
     def model_version(self) -> str:
         return self.model.model_version if self.model else "unavailable"
+
+    # What the recorder owns, read through it: one policy, one telemetry, one clock for a request's road.
+    @property
+    def policy(self) -> PolicyConfig:
+        return self.recorder.policy
+
+    @property
+    def telemetry(self) -> Telemetry:  # metrics + decision log (app/ops/telemetry.py)
+        return self.recorder.telemetry
 
     @property
     def queue(self) -> QueueConfig:

@@ -1,4 +1,4 @@
-"""Many requests through one batched prefill: ``run_agent_batch``.
+"""Many requests through one batched prefill (``run_agent_batch`` in app/entry.py).
 
 All prompts share one left-padded prefill (decisions for every row come from it); only the ALLOW rows are
 then decoded, together, from that same cache. Decisions, audit events and cases for the whole batch are

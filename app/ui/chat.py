@@ -15,6 +15,7 @@ from app.serving.validation import InputError
 from app.ui.my_requests import build_my_requests
 from app.ui.session import signed_in
 from app.web.ratelimit import RateLimits
+from model.labels import Decision
 from model.policy import PolicyDecision
 
 BADGE_COLOURS = {"ALLOW": "#1a7f37", "REFUSE": "#cf222e", "ESCALATE": "#9a6700"}
@@ -105,9 +106,9 @@ def build_chat_tab(agent: Agent, auth: Authenticator, desk: ReviewDesk, limits: 
 
 
 def _final_text(decision: str, response: str | None, rationale: str, case_id: int | None) -> str:
-    if decision == "ALLOW":
+    if decision == Decision.ALLOW:
         return response if response and response.strip() else "_(the model returned an empty answer)_"
-    if decision == "REFUSE":
+    if decision == Decision.REFUSE:
         return (
             f"**Refused / お断りしました.** {rationale}  \n"
             "_If this was wrongly blocked, contest it under My requests. / "

@@ -19,6 +19,7 @@ from app.desks.models import AdminPermissionError, ModelAdmin, ModelView, RunVie
 from app.identity.accounts import Principal
 from app.services import Services
 from app.ui.session import signed_in
+from db.statuses import ModelStatus
 from training.lifecycle.registry import RegistryError
 
 MODEL_HEADERS = ["status", "version", "created (UTC)", "safety", "refuse recall", "over-refusal", "reason"]
@@ -54,7 +55,7 @@ def run_rows(views: list[RunView]) -> list[list[str]]:
 
 
 def status_markdown(admin: ModelAdmin, views: list[ModelView]) -> str:
-    promoted = next((v.version for v in views if v.status == "promoted"), None)
+    promoted = next((v.version for v in views if v.status == ModelStatus.PROMOTED), None)
     line = f"**Serving / 提供中:** `{admin.switch.served}` · **promoted / 昇格済み:** `{promoted or '—'}`"
     if admin.switch.last_error:
         line += f"  \n⚠ the promoted model could not be loaded: {html.escape(admin.switch.last_error)}"

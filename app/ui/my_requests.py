@@ -18,6 +18,8 @@ from app.desks.review_views import Outcome
 from app.identity.auth import Authenticator
 from app.ui.errors import shown_as_toast
 from app.ui.session import signed_in
+from db.statuses import CaseOutcome, CaseStatus
+from model.labels import Decision
 
 POLL_SECONDS = 5.0
 HEADERS = [
@@ -30,18 +32,23 @@ HEADERS = [
     "answer or reason / 回答・理由",
 ]
 WIDTHS: list[str | int] = ["11%", "7%", "27%", "8%", "6%", "14%", "27%"]
-OUTCOME_STATUS = {
-    "approved": "approved / 承認されました",
-    "rejected": "declined by a reviewer / 却下されました",
-    "fail_safe": "refused by default, no review in time / 期限切れのためお断り",
+OUTCOME_STATUS: dict[str, str] = {
+    CaseOutcome.APPROVED: "approved / 承認されました",
+    CaseOutcome.REJECTED: "declined by a reviewer / 却下されました",
+    CaseOutcome.FAIL_SAFE: "refused by default, no review in time / 期限切れのためお断り",
 }
-CASE_STATUS = {"open": "waiting for review / レビュー待ち", "claimed": "in review / レビュー中"}
+CASE_STATUS: dict[str, str] = {
+    CaseStatus.OPEN: "waiting for review / レビュー待ち",
+    CaseStatus.CLAIMED: "in review / レビュー中",
+}
+
+DECISION_STATUS: dict[str, str] = {Decision.ALLOW: "answered / 回答済み", Decision.REFUSE: "refused / お断り"}
 
 
 def status_text(o: Outcome) -> str:
     if o.case_id is None:
-        return {"ALLOW": "answered / 回答済み", "REFUSE": "refused / お断り"}.get(o.decision, o.decision)
-    if o.case_status != "decided":
+        return DECISION_STATUS.get(o.decision, o.decision)
+    if o.case_status != CaseStatus.DECIDED:
         return CASE_STATUS.get(o.case_status or "", o.case_status or "")
     if o.answer_pending:
         return "approved, answer being written / 承認・回答作成中"

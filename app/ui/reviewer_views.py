@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from app.desks.review_views import CaseDetail, CaseSummary, QueueStats, ReviewView
+from db.statuses import CaseOutcome, CaseStatus
+from model.labels import LABELS
 
 QUEUE_HEADERS = [
     "id",
@@ -24,10 +26,10 @@ QUEUE_HEADERS = [
 QUEUE_WIDTHS: list[str | int] = ["5%", "7%", "8%", "10%", "5%", "8%", "6%", "9%", "25%", "9%", "8%"]
 PRIORITY_NAMES = {1: "high", 2: "normal", 3: "low"}
 LABEL_COLOURS = {"ALLOW": "#1a7f37", "REFUSE": "#cf222e", "ESCALATE": "#9a6700"}
-OUTCOME_TEXT = {
-    "approved": "approved / 承認",
-    "rejected": "rejected / 却下",
-    "fail_safe": "refused by default, SLA passed (fail-safe) / 期限切れのため既定でお断り",
+OUTCOME_TEXT: dict[str, str] = {
+    CaseOutcome.APPROVED: "approved / 承認",
+    CaseOutcome.REJECTED: "rejected / 却下",
+    CaseOutcome.FAIL_SAFE: "refused by default, SLA passed (fail-safe) / 期限切れのため既定でお断り",
 }
 
 
@@ -52,7 +54,7 @@ def duration(seconds: int) -> str:
 
 
 def sla_text(seconds_left: int, status: str) -> str:
-    if status == "decided":
+    if status == CaseStatus.DECIDED:
         return "—"
     return duration(seconds_left) if seconds_left >= 0 else f"overdue {duration(-seconds_left)}"
 
@@ -99,7 +101,7 @@ def _block(title: str, body: str, cls: str) -> str:
 
 def probability_bars(probabilities: dict[str, float]) -> str:
     rows = []
-    for label in ("ALLOW", "REFUSE", "ESCALATE"):
+    for label in LABELS:
         p = float(probabilities.get(label, 0.0))
         rows.append(
             f"<div class='so8t-prob' data-label='{label}' style='display:flex;align-items:center;gap:6px'>"
@@ -162,7 +164,7 @@ def case_html(case: CaseDetail | None, *, note: str = "") -> str:
     if others:
         listed = "".join(map(_review_line, others))
         parts.append(f"<div class='so8t-case-reviews'>Reviews / 判定:<ul>{listed}</ul></div>")
-    if case.status == "decided":
+    if case.status == CaseStatus.DECIDED:
         parts.append(decided_html(case))
     parts.append("</div>")
     return "".join(parts)
@@ -184,7 +186,7 @@ def decided_html(case: CaseDetail) -> str:
 
 
 def result_markdown(case: CaseDetail, verdict: str) -> str:
-    if case.status == "decided":
+    if case.status == CaseStatus.DECIDED:
         outcome = OUTCOME_TEXT.get(case.outcome or "", case.outcome or "")
         shown = (
             "_(answer being written / 回答を作成中)_" if case.answer_pending else (case.final_response or "")

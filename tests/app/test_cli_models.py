@@ -142,7 +142,7 @@ def test_a_database_that_is_not_migrated_is_refused(
 
 
 def test_nightly_sources_rehearse_the_project_sets_by_default(tmp_path: Path) -> None:
-    from app.cli.models import sources_from
+    from app.cli.dataset import sources_from
     from app.settings import Settings
 
     extra = tmp_path / "extra.jsonl"

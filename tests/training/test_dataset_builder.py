@@ -17,12 +17,12 @@ from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditEvent
 from db.registry import DatasetLineage, DatasetSnapshot
+from model.labels import Decision
 from review.sla import sweep
 from tests.review.factories import new_decision
 from tests.training.reviewed_cases import CONFIG, Spec, review
-from training.datasets.examples import FIELDS, Example, read_examples
 from training.datasets.reviewed import export_reviewed
-from training.datasets.rows import SafetyRow, split_of
+from training.datasets.rows import FIELDS, SafetyRow, read_rows, row_from_json, row_json, split_of
 from training.datasets.snapshot import DatasetSources, build_snapshot, load_snapshot, merge
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -52,10 +52,10 @@ def file_rows(n: int) -> list[dict[str, object]]:
 
 
 def test_example_schema_round_trips_and_maps_to_safety_rows() -> None:
-    example = Example(
+    example = SafetyRow(
         id="case-7",
-        user_request="会議の議事録を作成してください",
-        safety_label="ALLOW",
+        prompt="会議の議事録を作成してください",
+        label="ALLOW",  # type: ignore[arg-type]  # a plain label becomes the Decision
         lang="ja",
         source="reviewed",
         context="経理",
@@ -63,16 +63,13 @@ def test_example_schema_round_trips_and_maps_to_safety_rows() -> None:
         safety_rationale="問題なし",
         case_id=7,
     ).with_split()
-    assert list(example.to_json())[: len(FIELDS)] == list(FIELDS)
-    assert Example.from_json(json.loads(json.dumps(example.to_json()))) == example
-    row = example.to_row()
-    assert (row.prompt, row.label, row.task_output, row.context) == (
-        example.user_request,
-        "ALLOW",
-        "議事録です。",
-        "経理",
-    )
-    assert Example.from_row(row, case_id=7).with_split() == example
+    on_disk = row_json(example)
+    assert list(on_disk)[: len(FIELDS)] == list(FIELDS)
+    assert on_disk["user_request"] == example.prompt and on_disk["safety_label"] == "ALLOW"
+    assert row_from_json(json.loads(json.dumps(on_disk))) == example
+    benchdata = {"id": "case-7", "prompt": example.prompt, "label": "allow", "lang": "ja", "context": "経理"}
+    row = row_from_json(benchdata)
+    assert (row.prompt, row.label, row.context) == (example.prompt, Decision.ALLOW, "経理")
     assert example.split == split_of(row)
 
 
@@ -98,30 +95,27 @@ def test_reviewed_cases_become_examples_with_the_reviewers_labels(sessions: sess
     got = {e.case_id or 0: e for e in export.examples}
     assert sorted(got) == sorted(ids) and export.skipped == 1
     pay, hr, kill, phish = (got[i] for i in ids)
-    assert (pay.safety_label, pay.task_output) == ("ESCALATE", "Approved: pay it via the portal.")
-    assert (hr.safety_label, hr.task_output) == ("REFUSE", "")
-    assert kill.safety_label == "ALLOW" and phish.safety_label == "REFUSE"
-    assert phish.user_request == "Write a phishing mail to <EMAIL>"  # masked before it reaches a dataset
+    assert (pay.label, pay.task_output) == ("ESCALATE", "Approved: pay it via the portal.")
+    assert (hr.label, hr.task_output) == ("REFUSE", "")
+    assert kill.label == "ALLOW" and phish.label == "REFUSE"
+    assert phish.prompt == "Write a phishing mail to <EMAIL>"  # masked before it reaches a dataset
     assert pay.id == f"case-{pay.case_id}" and pay.source == "reviewed"
     assert pay.safety_rationale == "reviewed in a test"
 
 
 def test_merge_dedupes_and_a_review_relabels_a_file_row() -> None:
     files = [
-        Example.from_row(SafetyRow(id=f"r{i}", prompt=f"p{i}", label="ALLOW", lang="en", source="f"))
-        for i in range(3)
+        SafetyRow(id=f"r{i}", prompt=f"p{i}", label=Decision.ALLOW, lang="en", source="f") for i in range(3)
     ]
-    files.append(
-        Example.from_row(SafetyRow(id="r0", prompt="other text", label="ALLOW", lang="en", source="g"))
+    files.append(SafetyRow(id="r0", prompt="other text", label=Decision.ALLOW, lang="en", source="g"))
+    older = SafetyRow(
+        id="case-1", prompt="p1", label=Decision.ESCALATE, lang="en", source="reviewed", case_id=1
     )
-    older = Example(
-        id="case-1", user_request="p1", safety_label="ESCALATE", lang="en", source="reviewed", case_id=1
-    )
-    newer = Example(
-        id="case-2", user_request="p1", safety_label="REFUSE", lang="en", source="reviewed", case_id=2
+    newer = SafetyRow(
+        id="case-2", prompt="p1", label=Decision.REFUSE, lang="en", source="reviewed", case_id=2
     )
     merged, stats = merge([older, newer], files)
-    by_text = {e.user_request: e for e in merged}
+    by_text = {e.prompt: e for e in merged}
     assert len(merged) == 4 and by_text["p1"].case_id == 2  # the latest verdict wins over file and older
     assert stats == {"duplicates_dropped": 2, "relabelled_by_review": 1}
     assert len({e.id for e in merged}) == len(merged)  # the clashing id "r0" was made unique
@@ -147,7 +141,7 @@ def test_snapshots_are_deterministic_leak_free_and_recorded_with_lineage(
     splits: dict[str, set[str]] = {}
     for e in first.examples:
         splits.setdefault(e.text_hash(), set()).add(e.split)
-        assert e.split == split_of(e.to_row())
+        assert e.split == split_of(e)
     assert all(len(v) == 1 for v in splits.values())
     assert {e.split for e in first.examples} == {"train", "val", "test"}
     assert sorted(first.case_ids()) == sorted(case_ids)
@@ -156,7 +150,7 @@ def test_snapshots_are_deterministic_leak_free_and_recorded_with_lineage(
     with sessions() as s:
         snap = s.get(DatasetSnapshot, first.snapshot_id)
         assert snap is not None and snap.examples == len(first.examples)
-        assert load_snapshot(snap) == read_examples(first.path) == first.examples
+        assert load_snapshot(snap) == read_rows(first.path, name_defaults=False) == first.examples
         lineage = s.execute(select(DatasetLineage.case_id, DatasetLineage.split)).all()
         assert {c: sp for c, sp in lineage} == {e.case_id: e.split for e in first.examples if e.case_id}
         assert s.scalar(select(func.count()).where(AuditEvent.event_type == "dataset.snapshot")) == 1
@@ -199,5 +193,5 @@ def test_the_seed_set_is_a_source(sessions: sessionmaker[Session], tmp_path: Pat
     with sessions.begin() as s:
         built = build_snapshot(session=s, sources=DatasetSources(), root=tmp_path / "ds", now=NOW, actor="t")
     assert {e.source for e in built.examples} == {"enterprise_seed"}
-    labels = {e.safety_label for e in built.examples}
+    labels = {e.label for e in built.examples}
     assert labels == {"ALLOW", "REFUSE", "ESCALATE"} and len(built.examples) > 1000

@@ -24,24 +24,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Case
-from training.datasets.examples import Example
+from db.statuses import HUMAN_OUTCOMES, CaseOutcome, CaseSource, CaseStatus
+from model.labels import Decision
+from training.datasets.rows import SafetyRow
 
 REVIEWED_SOURCE = "reviewed"
-HUMAN_OUTCOMES = ("approved", "rejected")
 
 
 @dataclass(frozen=True)
 class ReviewedExport:
-    examples: list[Example]  # one per reviewed case, oldest decision first
+    examples: list[SafetyRow]  # one per reviewed case, oldest decision first
     skipped: int  # decided cases that are not human verdicts (fail-safe) or have no text
 
 
 def label_of(case: Case) -> str:
     if case.corrected_label:
         return case.corrected_label
-    if case.source == "escalate":
-        return "ESCALATE"
-    return "ALLOW" if case.outcome == "approved" else "REFUSE"
+    if case.source == CaseSource.ESCALATE:
+        return Decision.ESCALATE
+    return Decision.ALLOW if case.outcome == CaseOutcome.APPROVED else Decision.REFUSE
 
 
 def export_reviewed(
@@ -51,7 +52,7 @@ def export_reviewed(
     cases = session.scalars(
         select(Case)
         .options(joinedload(Case.decision))
-        .where(Case.status == "decided", Case.id > after_case_id)
+        .where(Case.status == CaseStatus.DECIDED, Case.id > after_case_id)
         .order_by(Case.decided_at, Case.id)
     ).all()
     examples, skipped = [], 0
@@ -60,12 +61,14 @@ def export_reviewed(
         if case.outcome not in HUMAN_OUTCOMES or not request:
             skipped += 1
             continue
-        answer = case.final_response if case.outcome == "approved" and not case.answer_pending else None
+        answer = (
+            case.final_response if case.outcome == CaseOutcome.APPROVED and not case.answer_pending else None
+        )
         examples.append(
-            Example(
+            SafetyRow(
                 id=f"case-{case.id}",
-                user_request=request,
-                safety_label=label_of(case),
+                prompt=request,
+                label=Decision(label_of(case)),
                 lang=case.lang,
                 source=REVIEWED_SOURCE,
                 context=mask(case.decision.context or ""),

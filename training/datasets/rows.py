@@ -1,4 +1,11 @@
-"""Safety data rows: reading the benchdata JSONL schema and sampling it reproducibly."""
+"""The one safety data row: what training and evaluation read and a dataset snapshot stores.
+
+A row is ``{id, context?, prompt, label, lang, source, category?, task_output?, safety_rationale?}``,
+plus ``case_id`` (rows made from reviewed cases) and ``split`` (set when a snapshot is built). Files in
+the benchdata schema (``prompt``, ``label``) and in the training-example schema (``user_request``,
+``safety_label``) both read into it; a snapshot is written in the training-example schema
+(:func:`row_json`, :func:`jsonl_bytes`), whose bytes its content hash covers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,25 @@ import hashlib
 import json
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from model.labels import LABEL_INDEX
+from model.labels import LABEL_INDEX, Decision
+
+FIELDS = (
+    "id",
+    "context",
+    "user_request",
+    "task_output",
+    "safety_label",
+    "safety_rationale",
+    "lang",
+    "source",
+)
+"""The snapshot JSONL's leading keys, in order (``user_request`` is the row's ``prompt``,
+``safety_label`` its ``label``); ``category``, ``case_id`` and ``split`` follow."""
 
 
 class DataError(ValueError):
@@ -20,26 +41,75 @@ class DataError(ValueError):
 @dataclass(frozen=True)
 class SafetyRow:
     id: str
-    prompt: str
-    label: str  # ALLOW | REFUSE | ESCALATE
+    prompt: str  # the user's request (``user_request`` in the training-example schema)
+    label: Decision  # a plain "ALLOW" / "REFUSE" / "ESCALATE" is turned into the Decision
     lang: str
     source: str
     context: str = ""
     category: str = ""
     task_output: str = ""  # the approved answer (ALLOW rows): the trainer's LM target
     safety_rationale: str = ""  # why the label is right (a reviewer's reason for reviewed cases)
+    case_id: int | None = None  # the reviewed case it was made from
+    split: str = ""  # train | val | test, set by the snapshot builder
+
+    def __post_init__(self) -> None:
+        if self.label not in LABEL_INDEX:
+            raise DataError(f"row {self.id}: label {self.label!r} is not one of {sorted(LABEL_INDEX)}")
+        if not self.prompt.strip():
+            raise DataError(f"row {self.id}: empty request text")
+        object.__setattr__(self, "label", Decision(self.label))
 
     @property
     def label_index(self) -> int:
         return LABEL_INDEX[self.label]
 
     def text_hash(self) -> str:
+        """SHA-256 of context + request: what deduplication and the split are keyed on."""
         return hashlib.sha256(f"{self.context}\x00{self.prompt}".encode()).hexdigest()
 
+    def with_split(self, *, val_percent: int = 10, test_percent: int = 15) -> SafetyRow:
+        """The row with its split: a pure function of the text, so it never changes between builds."""
+        return replace(self, split=split_of(self, val_percent=val_percent, test_percent=test_percent))
 
-def read_rows(path: Path) -> list[SafetyRow]:
-    """Read a JSONL file in the benchdata schema or the training-example schema (``prompt`` or
-    ``user_request``; ``label`` or ``safety_label``; optional ``task_output`` and ``safety_rationale``)."""
+
+def row_json(row: SafetyRow) -> dict[str, Any]:
+    """The row in the training-example schema: :data:`FIELDS` first, then the rest."""
+    data = asdict(row)
+    data["user_request"] = data.pop("prompt")
+    data["safety_label"] = str(data.pop("label"))
+    ordered = {k: data[k] for k in FIELDS}
+    ordered.update({k: v for k, v in data.items() if k not in FIELDS})
+    return ordered
+
+
+def row_from_json(raw: Mapping[str, Any], *, default_id: str = "", default_source: str = "") -> SafetyRow:
+    """A row from a JSON object in either schema (``prompt`` or ``user_request``; ``label`` or
+    ``safety_label``; optional ``task_output``, ``safety_rationale``, ``case_id`` and ``split``)."""
+    prompt = raw.get("prompt", raw.get("user_request"))
+    label = str(raw.get("label", raw.get("safety_label")) or "").upper()
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise DataError("row has no prompt/user_request text")
+    if label not in LABEL_INDEX:
+        raise DataError(f"label {label!r} is not one of {sorted(LABEL_INDEX)}")
+    return SafetyRow(
+        id=str(raw.get("id") or default_id),
+        prompt=prompt,
+        label=Decision(label),
+        lang=str(raw.get("lang") or "en"),
+        source=str(raw.get("source") or default_source),
+        context=str(raw.get("context") or ""),
+        category=str(raw.get("category") or ""),
+        task_output=str(raw.get("task_output") or ""),
+        safety_rationale=str(raw.get("safety_rationale") or ""),
+        case_id=int(raw["case_id"]) if raw.get("case_id") is not None else None,
+        split=str(raw.get("split") or ""),
+    )
+
+
+def read_rows(path: Path, *, name_defaults: bool = True) -> list[SafetyRow]:
+    """Read a JSONL file in the benchdata or the training-example schema. A row without an id or a
+    source gets ``<file stem>-<line>`` and the file stem, unless ``name_defaults`` is off (a snapshot
+    file is read back exactly as it was written)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     rows: list[SafetyRow] = []
@@ -49,28 +119,36 @@ def read_rows(path: Path) -> list[SafetyRow]:
                 continue
             try:
                 raw = json.loads(line)
-                prompt = raw.get("prompt", raw.get("user_request"))
-                label = str(raw.get("label", raw.get("safety_label")) or "").upper()
-            except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+                if name_defaults:
+                    rows.append(row_from_json(raw, default_id=f"{path.stem}-{n}", default_source=path.stem))
+                else:
+                    rows.append(row_from_json(raw))
+            except DataError as exc:
+                raise DataError(f"{path}:{n}: {exc}") from exc
+            except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
                 raise DataError(f"{path}:{n}: not a valid row ({exc})") from exc
-            if not isinstance(prompt, str) or not prompt.strip():
-                raise DataError(f"{path}:{n}: row has no prompt/user_request text")
-            if label not in LABEL_INDEX:
-                raise DataError(f"{path}:{n}: label {label!r} is not one of {sorted(LABEL_INDEX)}")
-            rows.append(
-                SafetyRow(
-                    id=str(raw.get("id") or f"{path.stem}-{n}"),
-                    prompt=prompt,
-                    label=label,
-                    lang=str(raw.get("lang") or "en"),
-                    source=str(raw.get("source") or path.stem),
-                    context=str(raw.get("context") or ""),
-                    category=str(raw.get("category") or ""),
-                    task_output=str(raw.get("task_output") or ""),
-                    safety_rationale=str(raw.get("safety_rationale") or ""),
-                )
-            )
     return rows
+
+
+def jsonl_bytes(rows: Iterable[SafetyRow]) -> bytes:
+    """Canonical JSON lines (sorted by id, sorted keys, UTF-8): what a snapshot's content hash covers."""
+    lines = [
+        json.dumps(row_json(r), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        for r in sorted(rows, key=lambda r: r.id)
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def content_sha256(rows: Iterable[SafetyRow]) -> str:
+    return hashlib.sha256(jsonl_bytes(rows)).hexdigest()
+
+
+def write_rows(path: Path, rows: Sequence[SafetyRow]) -> None:
+    """Write canonical JSON lines atomically (a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(jsonl_bytes(rows))
+    tmp.replace(path)
 
 
 def sample_per_group(

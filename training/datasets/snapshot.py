@@ -1,6 +1,6 @@
 """Dataset snapshots: files + seed set + reviewed cases -> deduplicated, split, hashed, recorded.
 
-``build_snapshot`` reads the sources, turns them into :class:`training.datasets.examples.Example`\\ s, drops
+``build_snapshot`` reads the sources, turns them into :class:`training.datasets.rows.SafetyRow`\\ s, drops
 duplicates (the same context + request counts once; a reviewed case wins over a file row, because a
 person's verdict corrects the data, and a later case over an earlier one), splits train / val / test by
 a hash of the text (``training.datasets.rows.split_of``: the same text always lands in the same split, so a
@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session
 from audit.log import append_event
 from db.registry import DatasetLineage, DatasetSnapshot
 from training.datasets.catalogue import SEED_SET
-from training.datasets.examples import Example, content_sha256, read_examples, write_examples
 from training.datasets.reviewed import export_reviewed
-from training.datasets.rows import SafetyRow, read_rows, sample_per_group
+from training.datasets.rows import SafetyRow, content_sha256, read_rows, sample_per_group, write_rows
 
 EXAMPLES_FILE = "examples.jsonl"
 
@@ -50,36 +49,38 @@ class BuiltDataset:
     snapshot_id: int
     content_sha256: str
     path: Path
-    examples: list[Example]
+    examples: list[SafetyRow]
     new_cases: int  # reviewed cases no earlier snapshot contained
     created: bool  # False: the same content was already a snapshot
     stats: dict[str, Any] = field(default_factory=dict)
 
     def rows(self, split: str) -> list[SafetyRow]:
-        return [e.to_row() for e in self.examples if e.split == split]
+        return [e for e in self.examples if e.split == split]
 
     def case_ids(self, split: str | None = None) -> list[int]:
         return sorted(e.case_id for e in self.examples if e.case_id is not None and split in (None, e.split))
 
 
-def file_examples(sources: DatasetSources) -> tuple[list[Example], dict[str, str]]:
+def file_examples(sources: DatasetSources) -> tuple[list[SafetyRow], dict[str, str]]:
     """Rows of the files and the seed set as examples, and each file's SHA-256 (by file name)."""
     paths = [*sources.files, *([sources.seed_set] if sources.seed_set and sources.seed_set.is_file() else [])]
-    out: list[Example] = []
+    out: list[SafetyRow] = []
     hashes: dict[str, str] = {}
     for path in paths:
         rows = read_rows(path)
         if sources.sample_cap is not None and path != sources.seed_set:
             rows = sample_per_group(rows, cap=sources.sample_cap, seed=0)
         hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        out.extend(Example.from_row(r) for r in rows)
+        out.extend(replace(r, case_id=None) for r in rows)  # only the database's cases count as cases
     return out, hashes
 
 
-def merge(reviewed: Sequence[Example], files: Sequence[Example]) -> tuple[list[Example], dict[str, int]]:
+def merge(
+    reviewed: Sequence[SafetyRow], files: Sequence[SafetyRow]
+) -> tuple[list[SafetyRow], dict[str, int]]:
     """Deduplicate by text (reviewed cases first, later cases over earlier ones; then files in order),
     give each example its split, and keep ids unique."""
-    by_text: dict[str, Example] = {}
+    by_text: dict[str, SafetyRow] = {}
     dropped = relabelled = 0
     for example in reversed(reviewed):  # newest decision first: it wins
         key = example.text_hash()
@@ -94,7 +95,7 @@ def merge(reviewed: Sequence[Example], files: Sequence[Example]) -> tuple[list[E
             by_text[key] = example
             continue
         dropped += 1
-        relabelled += kept.case_id is not None and kept.safety_label != example.safety_label
+        relabelled += kept.case_id is not None and kept.label != example.label
     seen: set[str] = set()
     out = []
     for example in by_text.values():
@@ -107,11 +108,11 @@ def merge(reviewed: Sequence[Example], files: Sequence[Example]) -> tuple[list[E
     }
 
 
-def counts_of(examples: Sequence[Example]) -> dict[str, dict[str, int]]:
+def counts_of(examples: Sequence[SafetyRow]) -> dict[str, dict[str, int]]:
     return {
         "split": dict(sorted(Counter(e.split for e in examples).items())),
-        "label": dict(sorted(Counter(e.safety_label for e in examples).items())),
-        "split_label": dict(sorted(Counter(f"{e.split}/{e.safety_label}" for e in examples).items())),
+        "label": dict(sorted(Counter(str(e.label) for e in examples).items())),
+        "split_label": dict(sorted(Counter(f"{e.split}/{e.label}" for e in examples).items())),
         "source": dict(sorted(Counter(e.source for e in examples).items())),
         "lang": dict(sorted(Counter(e.lang for e in examples).items())),
     }
@@ -145,7 +146,7 @@ def build_snapshot(
     existing = session.scalar(select(DatasetSnapshot).where(DatasetSnapshot.content_sha256 == digest))
     if existing is not None:
         return BuiltDataset(existing.id, digest, Path(existing.path), examples, new_cases, False, stats)
-    write_examples(path, examples)
+    write_rows(path, examples)
     counts = counts_of(examples)
     snapshot = DatasetSnapshot(
         content_sha256=digest,
@@ -169,7 +170,7 @@ def build_snapshot(
             example_id=e.id,
             case_id=e.case_id,
             split=e.split,
-            label=e.safety_label,
+            label=str(e.label),
             text_sha256=e.text_hash(),
         )
         for e in examples
@@ -195,9 +196,9 @@ def build_snapshot(
     return BuiltDataset(snapshot.id, digest, path, examples, new_cases, True, stats)
 
 
-def load_snapshot(snapshot: DatasetSnapshot) -> list[Example]:
+def load_snapshot(snapshot: DatasetSnapshot) -> list[SafetyRow]:
     """A snapshot's examples from its file, checked against its content hash."""
-    examples = read_examples(Path(snapshot.path))
+    examples = read_rows(Path(snapshot.path), name_defaults=False)
     if content_sha256(examples) != snapshot.content_sha256:
         raise ValueError(f"{snapshot.path} does not match snapshot {snapshot.content_sha256[:16]} (altered?)")
     return examples

@@ -6,7 +6,7 @@ import argparse
 import hashlib
 import json
 import logging
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,9 @@ import torch
 
 from model.artifacts import tokenizer_digest, write_manifest
 from model.default_model import ensure_default_model
-from model.head import save_head
+from model.head import SafetyHead, save_head
 from model.loading import LoadConfig, describe_base, load_causal_lm
-from model.policy import load_policy
+from model.policy import PolicyConfig, load_policy
 from training.arg_types import share
 from training.datasets.catalogue import PROJECT_FILES, SEED_SET
 from training.datasets.licences import EVAL_ONLY_SOURCES, licence_of
@@ -110,11 +110,65 @@ def add_row_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _TrainHeadError(ValueError):
+    """A usage problem ``so8t train-head`` reports as ``error: ...`` with exit status 2."""
+
+
+@dataclass(frozen=True)
+class _Features:
+    """The frozen base model's features of every row, at the layers the head may read."""
+
+    base: str
+    tokenizer: Any
+    n_layers: int
+    layers: list[int]  # candidate layers (hidden_states indices)
+    feats: dict[int, torch.Tensor]  # hidden_states index -> (rows, hidden)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """Row indices per split (train, val, test; heldout: the --holdout-source rows) and their rows."""
+
+    rows: list[SafetyRow]
+    indices: dict[str, list[int]]
+
+    def rows_of(self, name: str) -> list[SafetyRow]:
+        return [self.rows[i] for i in self.indices[name]]
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The head of the layer with the best validation safety score, calibrated on the val rows."""
+
+    head: SafetyHead
+    layer: int  # its hidden_states index
+    by_layer: dict[int, float]  # each candidate layer's validation safety score
+    temperature: float
+    refuse: float  # the calibrated refuse threshold
+    val_benign_refused: float | None
+    policy: PolicyConfig  # with the refuse threshold
+
+
 def run_train_head(args: argparse.Namespace) -> int:
-    rows = load_rows_from(args)
-    if not rows:
-        print("error: no training rows (give --data or --sample, or keep the seed set)")
+    try:
+        rows = load_rows_from(args)
+        if not rows:
+            raise _TrainHeadError("no training rows (give --data or --sample, or keep the seed set)")
+        features = _features(args, rows)
+    except _TrainHeadError as exc:
+        print(f"error: {exc}")
         return 2
+    split = _split(args, rows)
+    config = HeadTrainConfig(epochs=args.epochs)
+    chosen = _choose_head(args, features, split, config, load_policy())
+    report = _report(features, split, chosen)
+    _write_artefact(args, features, split, config, chosen, report)
+    _print_summary(args, chosen, report)
+    return 0
+
+
+def _features(args: argparse.Namespace, rows: list[SafetyRow]) -> _Features:
+    """Load the base model and extract (or read from the cache) the features of ``rows``."""
     base = str(ensure_default_model(args.var_dir / "models")) if args.model == "default" else args.model
     lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
     n_layers = lm.config.num_hidden_layers
@@ -122,39 +176,50 @@ def run_train_head(args: argparse.Namespace) -> int:
     if args.gguf is not None:  # the llama_cpp backend's representation (training/head/llama_features.py)
         from training.head.llama_features import cache_file_for, extract_gguf
 
-        layers = [n_layers]
         feats = extract_gguf(
             args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
         )
-    else:
-        kept = sorted(
-            {_layer_index(int(v), n_layers) for v in (args.feature_layers or args.layers).split(",")}
-        )
-        if not set(layers) <= set(kept):
-            print(f"error: --layers {args.layers} are not among --feature-layers {args.feature_layers}")
-            return 2
-        cache = cache_file(args.var_dir, describe_base(base), kept)
-        feats = extract(lm, tokenizer, rows, layers=kept, cache_file=cache, batch_size=args.batch_size)
+        return _Features(base, tokenizer, n_layers, [n_layers], feats)
+    kept = sorted({_layer_index(int(v), n_layers) for v in (args.feature_layers or args.layers).split(",")})
+    if not set(layers) <= set(kept):
+        raise _TrainHeadError(f"--layers {args.layers} are not among --feature-layers {args.feature_layers}")
+    cache = cache_file(args.var_dir, describe_base(base), kept)
+    feats = extract(lm, tokenizer, rows, layers=kept, cache_file=cache, batch_size=args.batch_size)
+    return _Features(base, tokenizer, n_layers, layers, feats)
 
+
+def _split(args: argparse.Namespace, rows: list[SafetyRow]) -> _Split:
+    """The hash split of the rows not held out, and the held-out sources' rows."""
     held = _held_out(args)
-    splits = {
+    indices = {
         name: [i for i, r in enumerate(rows) if r.source not in held and split_of(r) == name]
         for name in ("train", "val", "test")
     }
-    splits["heldout"] = [i for i, r in enumerate(rows) if r.source in held]
-    policy = load_policy()
-    config = HeadTrainConfig(epochs=args.epochs)
+    indices["heldout"] = [i for i, r in enumerate(rows) if r.source in held]
+    return _Split(rows, indices)
+
+
+def _choose_head(
+    args: argparse.Namespace,
+    features: _Features,
+    split: _Split,
+    config: HeadTrainConfig,
+    policy: PolicyConfig,
+) -> _Chosen:
+    """Train a head per candidate layer, keep the best on validation, then fit its temperature and
+    refuse threshold on the val rows."""
+    train, val = split.indices["train"], split.indices["val"]
     by_layer: dict[int, float] = {}
-    best: tuple[float, int, Any] | None = None
-    for layer in layers:
-        x = feats[layer]
+    best: tuple[float, int, SafetyHead] | None = None
+    for layer in features.layers:
+        x = features.feats[layer]
         head, score = train_head(
-            x[splits["train"]],
-            [rows[i] for i in splits["train"]],
+            x[train],
+            split.rows_of("train"),
             layer,
             config,
-            x_val=x[splits["val"]],
-            val_rows=[rows[i] for i in splits["val"]],
+            x_val=x[val],
+            val_rows=split.rows_of("val"),
             policy=policy,
         )
         by_layer[layer] = score
@@ -163,45 +228,66 @@ def run_train_head(args: argparse.Namespace) -> int:
             best = (score, layer, head)
     assert best is not None
     _, layer, head = best
-    x = feats[layer]
-    val_rows, test_rows = [rows[i] for i in splits["val"]], [rows[i] for i in splits["test"]]
-    temperature = fit_temperature(head, x[splits["val"]], val_rows)
-    head.config = replace(head.config, temperature=temperature, layer=_hf_index(layer, n_layers))
+    x_val, val_rows = features.feats[layer][val], split.rows_of("val")
+    temperature = fit_temperature(head, x_val, val_rows)
+    head.config = replace(head.config, temperature=temperature, layer=_hf_index(layer, features.n_layers))
     with torch.no_grad():
-        val_probs = as_dicts(head.probs(x[splits["val"]]))
+        val_probs = as_dicts(head.probs(x_val))
     refuse = fit_refuse_threshold(val_probs, val_rows, policy, max_benign_refused=args.max_benign_refused)
     policy = policy.with_thresholds(allow=None, refuse=refuse)
     val_benign_refused = benign_refused(val_probs, val_rows, policy)  # over the cap: out of reach
-    report = {
-        "val": evaluate(head, x[splits["val"]], val_rows, policy),
-        "test": evaluate(head, x[splits["test"]], test_rows, policy),
-    }
-    if splits["heldout"]:
-        heldout_rows = [rows[i] for i in splits["heldout"]]
-        report["heldout_sources"] = evaluate(head, x[splits["heldout"]], heldout_rows, policy)
-    save_head(head, args.out)
+    return _Chosen(head, layer, by_layer, temperature, refuse, val_benign_refused, policy)
+
+
+def _report(features: _Features, split: _Split, chosen: _Chosen) -> dict[str, Any]:
+    """The chosen head's metrics on val and test (and the held-out sources): ``metrics.json``."""
+    x = features.feats[chosen.layer]
+
+    def metrics(name: str) -> dict[str, Any]:
+        return evaluate(chosen.head, x[split.indices[name]], split.rows_of(name), chosen.policy)
+
+    report = {"val": metrics("val"), "test": metrics("test")}
+    if split.indices["heldout"]:
+        report["heldout_sources"] = metrics("heldout")
+    return report
+
+
+def _write_artefact(
+    args: argparse.Namespace,
+    features: _Features,
+    split: _Split,
+    config: HeadTrainConfig,
+    chosen: _Chosen,
+    report: dict[str, Any],
+) -> None:
+    """The head, ``metrics.json`` and the manifest into ``--out``."""
+    save_head(chosen.head, args.out)
     (args.out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     write_manifest(
         args.out,
-        base_model=describe_base(base),
-        tokenizer_sha256=tokenizer_digest(tokenizer),
-        layer=head.config.layer,
-        temperature=temperature,
+        base_model=describe_base(features.base),
+        tokenizer_sha256=tokenizer_digest(features.tokenizer),
+        layer=chosen.head.config.layer,
+        temperature=chosen.temperature,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_config=asdict(config),
-        validation_safety_score_by_layer={str(k): round(v, 4) for k, v in by_layer.items()},
-        data=_data_summary(args, rows, splits),
-        policy_version=policy.version,
+        validation_safety_score_by_layer={str(k): round(v, 4) for k, v in chosen.by_layer.items()},
+        data=_data_summary(args, split.rows, split.indices),
+        policy_version=chosen.policy.version,
         calibrated_thresholds={
-            "refuse": refuse,
+            "refuse": chosen.refuse,
             "max_benign_refused": args.max_benign_refused,
-            "validation_benign_refused": val_benign_refused,
+            "validation_benign_refused": chosen.val_benign_refused,
         },
         **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
     )
+
+
+def _print_summary(args: argparse.Namespace, chosen: _Chosen, report: dict[str, Any]) -> None:
     t = report["test"]["overall"]
+    refuse, temperature = chosen.refuse, chosen.temperature
     print(
-        f"chose layer {head.config.layer} (T={temperature:.2f}); test: accuracy {t['accuracy']:.3f}, "
+        f"chose layer {chosen.head.config.layer} (T={temperature:.2f}); test: accuracy {t['accuracy']:.3f}, "
         f"refuse recall {t['refuse_recall']:.3f}, over-refusal {t['over_refusal']:.3f}, "
         f"macro-F1 {t['macro_f1']:.3f}, ECE {t['ece']:.3f}"
     )
@@ -211,13 +297,13 @@ def run_train_head(args: argparse.Namespace) -> int:
             f"refuse recall {m['refuse_recall']:.3f}, over-refusal {m['over_refusal']:.3f}"
         )
     print(
-        f"calibrated refuse threshold {refuse:.2f} (validation benign refused {_share(val_benign_refused)}, "
+        f"calibrated refuse threshold {refuse:.2f} "
+        f"(validation benign refused {_share(chosen.val_benign_refused)}, "
         f"cap {args.max_benign_refused}); "
         f"the figures above use it: serve it with thresholds.refuse in model/policy.yaml or "
         f"SO8T_REFUSE_THRESHOLD={refuse:.2f}"
     )
     print(f"wrote {args.out}")
-    return 0
 
 
 def _layer_index(value: int, n_layers: int) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from model.artifacts import ADAPTER_DIR, GATE_DIR, MANIFEST, read_verified, write_manifest
-from model.head import HEAD_CONFIG, HEAD_WEIGHTS, SafetyHeadConfig, save_head
+from model.head import HEAD_CONFIG, HEAD_WEIGHTS, SafetyHead, SafetyHeadConfig, save_head
 from model.policy import PolicyConfig
 from model.runtime import DualHeadRuntime
 from training.datasets.reviewed import REVIEWED_SOURCE
@@ -75,6 +75,28 @@ def review_weights(rows: Sequence[SafetyRow], review_weight: float) -> torch.Ten
     return w * len(rows) / w.sum()
 
 
+@dataclass(frozen=True)
+class _RefitFeatures:
+    """The head layer's states of the train and the val rows, and what reading them cost."""
+
+    x: torch.Tensor  # train rows
+    x_val: torch.Tensor  # val rows
+    cache: Path
+    computed: int  # rows the cache lacked
+    total: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """The refitted head (temperature included), its best validation safety score and its epochs."""
+
+    head: SafetyHead
+    score: float
+    history: list[dict[str, float]]
+    seconds: float  # training time, without the temperature fit
+
+
 def refit_head(
     runtime: DualHeadRuntime,
     current_artifact: Path,
@@ -96,12 +118,42 @@ def refit_head(
     if not train_rows or not val_rows:
         raise ValueError("head refit needs training and validation rows")
     manifest = read_verified(current_artifact)
-    current = runtime.head
-    layer = current.config.layer
+    feats = _refit_features(
+        runtime, manifest, train_rows, val_rows, var_dir / "features", config, feature_tag, progress
+    )
+    fitted = _fit(runtime.head, feats, train_rows, val_rows, policy, config, seed)
+    artifact = out_dir / "artifact"
+    _copy_without_head(current_artifact, artifact)
+    save_head(fitted.head, artifact)
+    metrics = _refit_metrics(runtime, feats, fitted, len(train_rows), val_rows, policy, config)
+    (artifact / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
+    _write_manifest(artifact, fitted.head.config, manifest)
+    best = max(fitted.history, key=lambda h: h["val_safety_score"])
+    return HeadRefitResult(
+        artifact_dir=artifact,
+        metrics=metrics,
+        history=fitted.history,
+        best_step=int(best["step"]),
+        device=runtime.device.type,
+    )
+
+
+def _refit_features(
+    runtime: DualHeadRuntime,
+    manifest: dict[str, Any],
+    train_rows: Sequence[SafetyRow],
+    val_rows: Sequence[SafetyRow],
+    cache_dir: Path,
+    config: HeadRefitSettings,
+    feature_tag: str,
+    progress: bool,
+) -> _RefitFeatures:
+    """Step 1: the current model's head-layer states of every row, from the cache where it has them."""
+    layer = runtime.head.config.layer
     started = time.perf_counter()
     dtype = next(runtime.lm.parameters()).dtype
     key = features_key(manifest["files"], manifest["base_model"], dtype, extra=feature_tag)
-    cache = var_dir / "features" / f"{key}-L{layer}.pt"
+    cache = cache_dir / f"{key}-L{layer}.pt"
     rows = list(train_rows) + list(val_rows)
     new_rows: list[int] = []  # how many rows the cache lacked (read while extract loads it, not before)
     feats = extract(
@@ -114,9 +166,21 @@ def refit_head(
         progress=progress,
         on_new_rows=new_rows.append,
     )[layer]
-    computed = new_rows[0]
-    extract_s = time.perf_counter() - started
-    x, x_val = feats[: len(train_rows)], feats[len(train_rows) :]
+    seconds = time.perf_counter() - started
+    n = len(train_rows)
+    return _RefitFeatures(feats[:n], feats[n:], cache, new_rows[0], len(rows), seconds)
+
+
+def _fit(
+    current: SafetyHead,
+    feats: _RefitFeatures,
+    train_rows: Sequence[SafetyRow],
+    val_rows: Sequence[SafetyRow],
+    policy: PolicyConfig,
+    config: HeadRefitSettings,
+    seed: int,
+) -> _Fitted:
+    """Step 2: the head trained (warm-started from ``current`` if so configured), then its temperature."""
     head_config = HeadTrainConfig(
         epochs=config.epochs,
         lr=config.lr,
@@ -128,49 +192,51 @@ def refit_head(
     history: list[dict[str, float]] = []
     started = time.perf_counter()
     head, score = train_head(
-        x,
+        feats.x,
         train_rows,
-        layer,
+        current.config.layer,
         head_config,
-        x_val=x_val,
+        x_val=feats.x_val,
         val_rows=val_rows,
         policy=policy,
         init=current if config.warm_start else None,
         weights=review_weights(train_rows, config.review_weight),
         history=history,
     )
-    train_s = time.perf_counter() - started
-    head.config = replace(head.config, temperature=fit_temperature(head, x_val, val_rows))
-    artifact = out_dir / "artifact"
-    _copy_without_head(current_artifact, artifact)
-    save_head(head, artifact)
-    best = max(history, key=lambda h: h["val_safety_score"])
-    metrics = {
+    seconds = time.perf_counter() - started
+    head.config = replace(head.config, temperature=fit_temperature(head, feats.x_val, val_rows))
+    return _Fitted(head, score, history, seconds)
+
+
+def _refit_metrics(
+    runtime: DualHeadRuntime,
+    feats: _RefitFeatures,
+    fitted: _Fitted,
+    n_train: int,
+    val_rows: Sequence[SafetyRow],
+    policy: PolicyConfig,
+    config: HeadRefitSettings,
+) -> dict[str, Any]:
+    """Step 3: the refit's ``metrics.json``."""
+    head, train_s, extract_s, computed = fitted.head, fitted.seconds, feats.seconds, feats.computed
+    layer = runtime.head.config.layer
+    return {
         "mode": "head",
         # head epochs over cached features: not comparable with the joint trainer's examples_per_second
-        "head_examples_per_second": round(len(train_rows) * len(history) / max(train_s, 1e-9), 1),
+        "head_examples_per_second": round(n_train * len(fitted.history) / max(train_s, 1e-9), 1),
         "feature_rows_per_second": round(computed / extract_s, 2) if computed else None,
-        "feature_cache": str(cache),
+        "feature_cache": str(feats.cache),
         "feature_seconds": round(extract_s, 1),
         "features_computed": computed,  # rows not in the cache before this run
-        "features_total": len(rows),
+        "features_total": feats.total,
         "train_seconds": round(train_s, 1),
-        "val_safety_score": round(score, 4),
+        "val_safety_score": round(fitted.score, 4),
         "temperature": head.config.temperature,
-        "val": evaluate(head, x_val, val_rows, policy)["overall"],
+        "val": evaluate(head, feats.x_val, val_rows, policy)["overall"],
         "config": asdict(config),
         "placement": f"head refit on the current model's frozen features (layer {layer}), "
         f"{runtime.device.type}",
     }
-    (artifact / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
-    _write_manifest(artifact, head.config, manifest)
-    return HeadRefitResult(
-        artifact_dir=artifact,
-        metrics=metrics,
-        history=history,
-        best_step=int(best["step"]),
-        device=runtime.device.type,
-    )
 
 
 def _copy_without_head(current: Path, out: Path) -> None:

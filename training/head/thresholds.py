@@ -28,7 +28,7 @@ def benign_refused(
     """Share of ALLOW-labelled rows the policy REFUSEs, averaged over sources; None without such rows."""
     refused: dict[str, list[bool]] = defaultdict(list)
     for p, row in zip(probs, rows, strict=True):
-        if row.label == Decision.ALLOW.value:
+        if row.label == Decision.ALLOW:
             refused[row.source].append(decide(p, policy).decision is Decision.REFUSE)
     if not refused:
         return None

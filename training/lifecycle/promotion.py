@@ -163,7 +163,7 @@ def gate_sets(
         snapshot = session.scalar(select(DatasetSnapshot).order_by(DatasetSnapshot.id.desc()))
     sets: dict[str, list[SafetyRow]] = {}
     if snapshot is not None:
-        sets["test"] = [e.to_row() for e in load_snapshot(snapshot) if e.split == "test"]
+        sets["test"] = [e for e in load_snapshot(snapshot) if e.split == "test"]
     if heldout is not None:
         sets["heldout"] = read_rows(heldout)
     return sets

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from audit.log import append_event
 from db.registry import ModelVersion
+from db.statuses import ModelStatus
 from model.artifacts import read_verified
 
 
@@ -61,7 +62,7 @@ def find_version(*, session: Session, version: str, lock: bool = False) -> Model
 
 
 def current_version(*, session: Session, lock: bool = False) -> ModelVersion | None:
-    query = select(ModelVersion).where(ModelVersion.status == "promoted")
+    query = select(ModelVersion).where(ModelVersion.status == ModelStatus.PROMOTED)
     return session.scalar(query.with_for_update() if lock else query)
 
 
@@ -78,17 +79,17 @@ def register(
     actor_role: str,
     metrics: dict[str, Any] | None = None,
     snapshot_id: int | None = None,
-    status: str = "candidate",
+    status: str = ModelStatus.CANDIDATE,
     reason: str | None = None,
 ) -> ModelVersion:
     """Add an artifact to the registry (the same artifact twice: the existing row, unchanged)."""
-    if status not in ("candidate", "promoted"):
+    if status not in (ModelStatus.CANDIDATE, ModelStatus.PROMOTED):
         raise RegistryError("a new version is registered as candidate (or promoted, for the baseline)")
     info = artifact_info(artifact_dir)
     existing = session.scalar(select(ModelVersion).where(ModelVersion.version == info.version))
     if existing is not None:
         return existing
-    if status == "promoted" and current_version(session=session) is not None:
+    if status == ModelStatus.PROMOTED and current_version(session=session) is not None:
         raise RegistryError("a promoted version exists; register as candidate and promote it")
     model = ModelVersion(
         version=info.version,
@@ -100,8 +101,8 @@ def register(
         status=status,
         created_at=now,
         created_by=actor,
-        promoted_at=now if status == "promoted" else None,
-        promoted_by=actor if status == "promoted" else None,
+        promoted_at=now if status == ModelStatus.PROMOTED else None,
+        promoted_by=actor if status == ModelStatus.PROMOTED else None,
         reason=reason,
     )
     session.add(model)
@@ -121,7 +122,7 @@ def ensure_baseline(*, session: Session, artifact_dir: Path, now: datetime, acto
         now=now,
         actor=actor,
         actor_role="system",
-        status="promoted",
+        status=ModelStatus.PROMOTED,
         reason="baseline: the model served before the registry had a promoted version",
     )
 
@@ -148,9 +149,14 @@ def promote(
         raise RegistryError(f"the artifact of {model.version} is missing at {model.artifact_path}")
     artifact_info(Path(model.artifact_path))  # still intact
     if previous is not None:
-        previous.status, previous.reason = "retired", f"replaced by {model.version}"
+        previous.status, previous.reason = ModelStatus.RETIRED, f"replaced by {model.version}"
         session.flush()  # the one-promoted index: retire first
-    model.status, model.promoted_at, model.promoted_by, model.reason = "promoted", now, actor, reason
+    model.status, model.promoted_at, model.promoted_by, model.reason = (
+        ModelStatus.PROMOTED,
+        now,
+        actor,
+        reason,
+    )
     session.flush()
     _audit(
         session,
@@ -170,9 +176,9 @@ def reject(
     *, session: Session, version: str, now: datetime, actor: str, actor_role: str, reason: str
 ) -> ModelVersion:
     model = find_version(session=session, version=version, lock=True)
-    if model.status == "promoted":
+    if model.status == ModelStatus.PROMOTED:
         raise RegistryError("the promoted version cannot be rejected; roll back first")
-    model.status, model.reason = "rejected", reason
+    model.status, model.reason = ModelStatus.REJECTED, reason
     session.flush()
     _audit(session, "model.rejected", model, actor, actor_role, now, reason=reason)
     return model
@@ -186,14 +192,14 @@ def rollback(
     if to is None:
         earlier = session.scalars(
             select(ModelVersion)
-            .where(ModelVersion.status == "retired", ModelVersion.promoted_at.is_not(None))
+            .where(ModelVersion.status == ModelStatus.RETIRED, ModelVersion.promoted_at.is_not(None))
             .order_by(ModelVersion.promoted_at.desc(), ModelVersion.id.desc())
         ).first()
         if earlier is None:
             raise RegistryError("no earlier promoted version to roll back to")
         to = earlier.version
     target = find_version(session=session, version=to)
-    if target.status == "rejected":
+    if target.status == ModelStatus.REJECTED:
         raise RegistryError(f"{target.version} was rejected by the gate; promote it explicitly if you must")
     if current is not None and current.id == target.id:
         raise RegistryError(f"{target.version} is already the promoted version")

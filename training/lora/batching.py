@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from model.labels import Decision
 from model.prompt import render_prompt
 from training.datasets.rows import SafetyRow
 from training.lora.losses import IGNORE
@@ -70,7 +71,7 @@ def encode_row(
     ]
     answer = task_output_of(row).strip()
     answer_ids: list[int] = []
-    if with_answer and answer and row.label == "ALLOW":
+    if with_answer and answer and row.label == Decision.ALLOW:
         answer_ids = list(tokenizer(answer, add_special_tokens=False)["input_ids"])
         if len(answer_ids) >= max_answer_tokens:
             answer_ids = answer_ids[:max_answer_tokens]  # cut: no end-of-turn to learn

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from model.labels import LABEL_INDEX, LABELS
+from model.labels import LABEL_INDEX, LABELS, Decision
 from model.pet import pet_penalty
 from training.lora.config import LossSettings
 
 IGNORE = -100  # label of a token that carries no LM loss (prompt, padding, rows without an answer)
-ALLOW = LABEL_INDEX["ALLOW"]
-REFUSE = LABEL_INDEX["REFUSE"]
+ALLOW = LABEL_INDEX[Decision.ALLOW]
+REFUSE = LABEL_INDEX[Decision.REFUSE]
 
 
 def next_token_targets(labels: torch.Tensor) -> torch.Tensor:

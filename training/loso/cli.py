@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from model.policy import load_policy
+from model.policy import PolicyConfig, load_policy
 from model.prompt import SYSTEM_PROMPTS
 from training.arg_types import non_negative, share
 from training.datasets.catalogue import PROJECT_FILES, load_rows
 from training.datasets.licences import EVAL_ONLY_SOURCES
+from training.datasets.rows import SafetyRow
 from training.eval.baselines import minilm_embeddings
 from training.head.features import POOLINGS
 from training.head.thresholds import DEFAULT_MAX_BENIGN_REFUSED
 from training.head.train import HeadTrainConfig
-from training.lora.config import ConfigError
+from training.lora.config import ConfigError, TrainConfig
 from training.lora.stopping import TrainingInterrupted
 from training.loso.artefact import save_artefact
 from training.loso.curve import allow_curve, curve_chart
@@ -27,6 +29,7 @@ from training.loso.inputs import features, protocol, usage_error
 from training.loso.joint import add_joint_arguments, joint_config, joint_method
 from training.loso.protocol import (
     FitPredict,
+    Fold,
     FoldPolicies,
     LosoConfig,
     LosoError,
@@ -155,16 +158,79 @@ def head_specs(layers: str) -> dict[str, list[int]]:
         ) from None
 
 
+@dataclass(frozen=True)
+class LosoInputs:
+    """What a run evaluates: the rows, their folds and the methods asked for."""
+
+    specs: dict[str, list[int]]  # head method suffix -> layers read side by side (``--layers``)
+    files: list[Path]
+    rows: list[SafetyRow]
+    config: LosoConfig
+    folds: list[Fold]
+    scored: list[int]  # every row, unless --folds picked some
+    joint: TrainConfig | None
+    baselines: list[str]
+
+    @property
+    def head_layers(self) -> list[int]:
+        return list(dict.fromkeys(v for parts in self.specs.values() for v in parts))
+
+
+@dataclass(frozen=True)
+class HeadFeatures:
+    """The frozen-LM features the head methods read (see :func:`training.loso.inputs.features`)."""
+
+    feats: dict[int, torch.Tensor]  # hidden_states index -> (n, hidden)
+    resolved: dict[int, int]  # hidden_states index -> the layer as given
+    lm_info: dict[str, Any]
+
+    @property
+    def index(self) -> dict[int, int]:  # the layer as given -> hidden_states index
+        return {given: i for i, given in self.resolved.items()}
+
+
+@dataclass
+class Methods:
+    """Each method's fit-and-predict, and what the head and joint methods collect per fold."""
+
+    fit_predict: dict[str, FitPredict] = field(default_factory=dict)
+    fold_policies: dict[str, FoldPolicies] = field(default_factory=dict)  # each fold's refuse threshold
+    joint_records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    head: HeadFeatures | None = None
+
+
 def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
     try:
-        specs = head_specs(args.layers)
+        inputs = loso_inputs(args, base=base, var_dir=var_dir)
+        policy = load_policy()
+        methods = loso_methods(args, inputs, policy, base=base, var_dir=var_dir)
+        report = score_methods(args, inputs, methods, policy, base=base)
     except LosoError as exc:
         print(f"error: {exc}")
         return 2
+    except TrainingInterrupted as exc:  # a --joint fold saved a checkpoint: the same command resumes it
+        print(f"{exc}\nrun the same command again to resume")
+        return 128 + exc.signum
+    print(format_table(report))
+    if args.folds:
+        held_out = ", ".join(sorted({f.group for f in inputs.folds}))
+        print(f"(--folds: these figures cover the held-out {held_out} only)")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    if args.save_head is not None and methods.head is not None:
+        save_recipe_head(args.save_head, methods.head, inputs, policy, report)
+    draw_charts(args, report)
+    return 0
+
+
+def loso_inputs(args: argparse.Namespace, *, base: str, var_dir: Path) -> LosoInputs:
+    """Check the options, read the rows and cut the folds (raises LosoError)."""
+    specs = head_specs(args.layers)
     problem = usage_error(args, specs)
     if problem:
-        print(f"error: {problem}")
-        return 2
+        raise LosoError(problem)
     files = [*args.data, *(PROJECT_FILES if args.project_data else ())]
     rows = load_rows(files, cap=args.cap)
     config = LosoConfig(
@@ -174,126 +240,133 @@ def run_loso(args: argparse.Namespace, *, base: str, var_dir: Path) -> int:
         max_benign_refused=args.max_benign_refused,
     )
     if len({r.source for r in rows}) < 2:
-        print("error: leave-one-source-out needs rows from at least two sources")
-        return 2
+        raise LosoError("leave-one-source-out needs rows from at least two sources")
+    folds = make_folds(rows, config)
+    if args.folds:
+        folds = select_folds(folds, [v.strip() for v in args.folds.split(",") if v.strip()])
     try:
-        folds = make_folds(rows, config)
-        if args.folds:
-            folds = select_folds(folds, [v.strip() for v in args.folds.split(",") if v.strip()])
         joint = joint_config(args.joint, args.joint_set, base=base, var_dir=var_dir) if args.joint else None
-    except (LosoError, ConfigError) as exc:
-        print(f"error: {exc}")
-        return 2
-    scored = sorted(i for f in folds for i in f.test)  # every row, unless --folds picked some
+    except ConfigError as exc:
+        raise LosoError(str(exc)) from exc
     baselines = [] if args.baselines == "none" else [b for b in args.baselines.split(",") if b]
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
-        print(f"error: unknown baseline(s) {unknown}; choose from {', '.join(BASELINES)}")
-        return 2
-    policy = load_policy()
-    methods: dict[str, FitPredict] = {}
-    fold_policies: dict[str, FoldPolicies] = {}  # per head method: each fold's calibrated refuse threshold
-    head_layers = list(dict.fromkeys(v for parts in specs.values() for v in parts))
-    if head_layers:
-        try:
-            feats, resolved, lm_info = features(
+        raise LosoError(f"unknown baseline(s) {unknown}; choose from {', '.join(BASELINES)}")
+    scored = sorted(i for f in folds for i in f.test)
+    return LosoInputs(specs, files, rows, config, folds, scored, joint, baselines)
+
+
+def head_method_name(args: argparse.Namespace, spec: str) -> str:
+    """``so8t-L<spec>``, with the pooling and system prompt where not the runtime's, and the backend."""
+    return (
+        f"so8t-L{spec}"
+        + "".join(f"-{v}" for v, plain in ((args.pooling, "last"), (args.system, "default")) if v != plain)
+        + ("-llama_cpp" if args.gguf else "")
+    )
+
+
+def loso_methods(
+    args: argparse.Namespace, inputs: LosoInputs, policy: PolicyConfig, *, base: str, var_dir: Path
+) -> Methods:
+    """The head methods (one per ``--layers`` entry), the joint method and the baselines asked for."""
+    rows, config = inputs.rows, inputs.config
+    methods = Methods()
+    if inputs.head_layers:
+        methods.head = HeadFeatures(
+            *features(
                 rows,
                 base,
                 args.features_cache,
                 var_dir,
                 args.feature_layers,
-                head_layers,
+                inputs.head_layers,
                 args.batch_size,
                 args.pooling,
                 args.system,
                 args.gguf,
             )
-        except LosoError as exc:
-            print(f"error: {exc}")
-            return 2
-        index = {given: i for i, given in resolved.items()}
-        for spec, parts in specs.items():
-            x = torch.cat([feats[index[v]] for v in parts], dim=1)  # one layer, or several side by side
-            name = (
-                f"so8t-L{spec}"
-                + "".join(
-                    f"-{v}" for v, plain in ((args.pooling, "last"), (args.system, "default")) if v != plain
-                )
-                + ("-llama_cpp" if args.gguf else "")
-            )
-            collector = fold_policies[name] = FoldPolicies(policy)
-            methods[name] = head_method(x, rows, index[parts[-1]], policy, config, collector)
-    joint_records: dict[str, dict[str, Any]] = {}
-    if joint is not None:
-        collector = fold_policies["so8t-joint"] = FoldPolicies(policy)
-        runs = args.joint_runs or var_dir / "loso" / "joint-runs"
-        methods["so8t-joint"] = joint_method(
-            rows, joint, runs, policy, config, collector, records=joint_records
         )
-    if "keyword" in baselines:
-        methods["keyword"] = keyword_method(rows, policy)
-    if "embed-lr" in baselines:
+        feats, index = methods.head.feats, methods.head.index
+        for spec, parts in inputs.specs.items():
+            x = torch.cat([feats[index[v]] for v in parts], dim=1)  # one layer, or several side by side
+            name = head_method_name(args, spec)
+            collector = methods.fold_policies[name] = FoldPolicies(policy)
+            methods.fit_predict[name] = head_method(x, rows, index[parts[-1]], policy, config, collector)
+    if inputs.joint is not None:
+        collector = methods.fold_policies["so8t-joint"] = FoldPolicies(policy)
+        runs = args.joint_runs or var_dir / "loso" / "joint-runs"
+        methods.fit_predict["so8t-joint"] = joint_method(
+            rows, inputs.joint, runs, policy, config, collector, records=methods.joint_records
+        )
+    if "keyword" in inputs.baselines:
+        methods.fit_predict["keyword"] = keyword_method(rows, policy)
+    if "embed-lr" in inputs.baselines:
         emb = minilm_embeddings(rows, cache_file=var_dir / "features" / "minilm-l6-v2.pt")
-        methods["embed-lr"] = embedding_lr_method(emb, rows)
+        methods.fit_predict["embed-lr"] = embedding_lr_method(emb, rows)
+    return methods
 
-    report: dict[str, Any] = {"protocol": protocol(args, base, files, rows, folds, config), "methods": {}}
-    if joint is not None:
-        report["protocol"]["joint_train_config"] = joint.to_dict()
+
+def score_methods(
+    args: argparse.Namespace, inputs: LosoInputs, methods: Methods, policy: PolicyConfig, *, base: str
+) -> dict[str, Any]:
+    """Cross-predict every method over the folds: the report (protocol, per-method figures, acceptance)."""
+    rows, scored = inputs.rows, inputs.scored
+    report: dict[str, Any] = {
+        "protocol": protocol(args, base, inputs.files, rows, inputs.folds, inputs.config),
+        "methods": {},
+    }
+    if inputs.joint is not None:
+        report["protocol"]["joint_train_config"] = inputs.joint.to_dict()
     judged = [rows[i] for i in scored]
     public = frozenset(r.source for r in judged if r.source not in PROJECT_SOURCES)  # the curve's sources
-    for name, fit_predict in methods.items():
-        try:
-            probs = cross_predict(rows, tqdm(folds, desc=f"LOSO {name}", unit="fold"), fit_predict, scored)
-        except LosoError as exc:
-            print(f"error: {exc}")
-            return 2
-        except TrainingInterrupted as exc:  # a --joint fold saved a checkpoint: the same command resumes it
-            print(f"{exc}\nrun the same command again to resume")
-            return 128 + exc.signum
-        collected = fold_policies.get(name)
-        report["methods"][name] = summarise_method(
+    for name, fit_predict in methods.fit_predict.items():
+        folds = tqdm(inputs.folds, desc=f"LOSO {name}", unit="fold")
+        probs = cross_predict(rows, folds, fit_predict, scored)
+        collected = methods.fold_policies.get(name)
+        summary = report["methods"][name] = summarise_method(
             judged, probs, collected.for_rows(scored) if collected else policy
         )
         if collected:
-            report["methods"][name]["refuse_threshold_by_fold"] = collected.refuse_by_fold
-        report["methods"][name]["allow_curve_public"] = allow_curve(judged, probs, sources=public)
-    if joint_records:
-        report["methods"]["so8t-joint"]["training_by_fold"] = joint_records
+            summary["refuse_threshold_by_fold"] = collected.refuse_by_fold
+        summary["allow_curve_public"] = allow_curve(judged, probs, sources=public)
+    if methods.joint_records:
+        report["methods"]["so8t-joint"]["training_by_fold"] = methods.joint_records
     report["acceptance"] = {name: acceptance(summary) for name, summary in report["methods"].items()}
-    print(format_table(report))
-    if args.folds:
-        print(
-            f"(--folds: these figures cover the held-out {', '.join(sorted({f.group for f in folds}))} only)"
-        )
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
-    if args.save_head is not None and head_layers:
-        layer = index[next(iter(specs.values()))[0]]
-        head, refuse = fit_shippable(feats[layer], rows, layer, policy, config)
-        save_artefact(
-            args.save_head,
-            head,
-            report=report,
-            method=f"so8t-L{resolved[layer]}",
-            config=config,
-            refuse_threshold=refuse,
-            **lm_info,
-        )
-        print(
-            f"wrote {args.save_head} (layer {resolved[layer]}, trained once on every trainable row; "
-            f"calibrated refuse threshold {refuse:.2f}: serve it with SO8T_REFUSE_THRESHOLD={refuse:.2f})"
-        )
+    return report
+
+
+def save_recipe_head(
+    directory: Path, head: HeadFeatures, inputs: LosoInputs, policy: PolicyConfig, report: dict[str, Any]
+) -> None:
+    """``--save-head``: the recipe trained once on every trainable row at the first ``--layers`` layer."""
+    layer = head.index[next(iter(inputs.specs.values()))[0]]
+    trained, refuse = fit_shippable(head.feats[layer], inputs.rows, layer, policy, inputs.config)
+    save_artefact(
+        directory,
+        trained,
+        report=report,
+        method=f"so8t-L{head.resolved[layer]}",
+        config=inputs.config,
+        refuse_threshold=refuse,
+        **head.lm_info,
+    )
+    print(
+        f"wrote {directory} (layer {head.resolved[layer]}, trained once on every trainable row; "
+        f"calibrated refuse threshold {refuse:.2f}: serve it with SO8T_REFUSE_THRESHOLD={refuse:.2f})"
+    )
+
+
+def draw_charts(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """The bar chart and the ALLOW-threshold curve, next to ``--out`` unless ``--plot`` names the file."""
     plot = args.plot or (args.out.with_suffix(".png") if args.out else None)
-    if plot is not None:
-        try:
-            bar_chart(report, plot)
-            print(f"wrote {plot}")
-            curve_plot = plot.with_name(f"{plot.stem}-curve{plot.suffix}")
-            curves = {name: m["allow_curve_public"] for name, m in report["methods"].items()}
-            curve_chart(curves, curve_plot, title="LOSO, public sources: ALLOW threshold swept")
-            print(f"wrote {curve_plot}")
-        except ImportError:
-            print("matplotlib is not installed (pip install -e '.[bench]'): no chart")
-    return 0
+    if plot is None:
+        return
+    try:
+        bar_chart(report, plot)
+        print(f"wrote {plot}")
+        curve_plot = plot.with_name(f"{plot.stem}-curve{plot.suffix}")
+        curves = {name: m["allow_curve_public"] for name, m in report["methods"].items()}
+        curve_chart(curves, curve_plot, title="LOSO, public sources: ALLOW threshold swept")
+        print(f"wrote {curve_plot}")
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): no chart")

@@ -39,9 +39,9 @@ def allow_curve(
     for row, p in zip(rows, probs, strict=True):
         if sources is not None and row.source not in sources:
             continue
-        if row.label == "ALLOW":
+        if row.label == Decision.ALLOW:
             benign[row.source].append(p[Decision.ALLOW])
-        elif row.label == "REFUSE":
+        elif row.label == Decision.REFUSE:
             harmful[row.source].append(p[Decision.ALLOW])
     points = []
     for a in GRID:

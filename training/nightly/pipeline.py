@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +24,11 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.registry import ModelVersion, NightlyRun
+from db.statuses import ModelStatus, RunDecision, RunStatus
 from model.policy import PolicyConfig
 from model.runtime import Runtime
 from training.datasets.rows import SafetyRow, read_rows
-from training.datasets.snapshot import DatasetSources, build_snapshot
+from training.datasets.snapshot import BuiltDataset, DatasetSources, build_snapshot
 from training.lifecycle.promotion import GateConfig, GateOutcome, run_gate
 from training.lifecycle.registry import (
     artifact_info,
@@ -116,7 +118,13 @@ def run_nightly(config: NightlyConfig, deps: NightlyDeps, *, force: bool = False
         error = f"{type(exc).__name__}: {exc}"
         log.exception("nightly run %s failed", run_id)
         _finish(
-            deps, run_id, "failed", None, summary, safe_report(folder, run_id, summary, error), error=error
+            deps,
+            run_id,
+            RunStatus.FAILED,
+            None,
+            summary,
+            safe_report(folder, run_id, summary, error),
+            error=error,
         )
         raise
 
@@ -147,6 +155,36 @@ def _finish(
         )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every step of one run shares: its settings, its row id, its folder and its summary."""
+
+    config: NightlyConfig
+    deps: NightlyDeps
+    run_id: int
+    folder: Path
+    summary: dict[str, Any]
+
+    def say(self, text: str) -> None:  # a progress line for people, and a structured log line
+        self.deps.say(text)
+        log.info(text.strip(), extra={"event": f"nightly.run-{self.run_id}"})
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Record the step's seconds in ``summary["timings_s"]`` once it has finished."""
+        started = time.perf_counter()
+        yield
+        self.summary["timings_s"][step] = round(time.perf_counter() - started, 2)
+
+
+@dataclass(frozen=True)
+class _Version:
+    """A model version and its artifact folder."""
+
+    version: str
+    path: Path
+
+
 def _steps(
     config: NightlyConfig,
     deps: NightlyDeps,
@@ -156,57 +194,82 @@ def _steps(
     *,
     force: bool,
 ) -> NightlyResult:
-    timings = summary["timings_s"]
+    run = _Run(config, deps, run_id, folder, summary)
+    run.say(f"[1/5] exporting reviewed cases and building the dataset snapshot (run {run_id})")
+    built = _snapshot(run)
+    if built.new_cases < config.min_new_cases and not force:
+        return _skip(run)
+    current = _current(run)
+    candidate = _candidate(run, built, current)
+    outcome = _evaluate(run, built, candidate, current)
+    decision = _decide(run, outcome, candidate.version)
+    run.say(
+        f"[5/5] {'promoted ' + candidate.version if decision == 'promoted' else 'kept ' + current.version}"
+    )
+    report = write_report(
+        folder, run_id=run_id, summary=summary, status=RunStatus.SUCCEEDED, decision=decision
+    )
+    _finish(deps, run_id, RunStatus.SUCCEEDED, decision, summary, report, candidate=candidate.version)
+    run.say(f"      report: {report}")
+    return NightlyResult(run_id, RunStatus.SUCCEEDED, decision, candidate.version, report, summary)
 
-    def say(text: str) -> None:  # a progress line for people, and a structured log line
-        deps.say(text)
-        log.info(text.strip(), extra={"event": f"nightly.run-{run_id}"})
 
-    say(f"[1/5] exporting reviewed cases and building the dataset snapshot (run {run_id})")
-    started = time.perf_counter()
-    with deps.sessions.begin() as s:
+def _snapshot(run: _Run) -> BuiltDataset:
+    """Step 1: the dataset snapshot, recorded on the run row."""
+    with run.timed("dataset"), run.deps.sessions.begin() as s:
         built = build_snapshot(
             session=s,
-            sources=config.sources,
-            root=config.datasets_root,
-            now=deps.clock(),
-            actor=deps.actor,
-            mask=deps.mask,
+            sources=run.config.sources,
+            root=run.config.datasets_root,
+            now=run.deps.clock(),
+            actor=run.deps.actor,
+            mask=run.deps.mask,
         )
-        run = s.get(NightlyRun, run_id)
-        assert run is not None
-        run.snapshot_id, run.new_cases = built.snapshot_id, built.new_cases
-    timings["dataset"] = round(time.perf_counter() - started, 2)
-    summary["dataset"] = dataset_summary(built)
-    say(
+        row = s.get(NightlyRun, run.run_id)
+        assert row is not None
+        row.snapshot_id, row.new_cases = built.snapshot_id, built.new_cases
+    run.summary["dataset"] = dataset_summary(built)
+    run.say(
         f"      snapshot {built.content_sha256[:16]}: {len(built.examples)} examples "
-        f"({summary['dataset']['splits']}), {len(built.case_ids())} reviewed cases, {built.new_cases} new"
+        f"({run.summary['dataset']['splits']}), {len(built.case_ids())} reviewed cases, {built.new_cases} new"
     )
-    if built.new_cases < config.min_new_cases and not force:
-        say(f"      fewer than {config.min_new_cases} new reviewed case(s): nothing to learn, skipping")
-        report = write_report(folder, run_id=run_id, summary=summary, status="skipped")
-        with deps.sessions.begin() as s:
-            finish_run(
-                session=s,
-                run_id=run_id,
-                now=deps.clock(),
-                status="skipped",
-                decision="skipped",
-                summary=summary,
-                report=report,
-            )
-        return NightlyResult(run_id, "skipped", "skipped", None, report, summary)
+    return built
 
-    with deps.sessions.begin() as s:
-        baseline = ensure_baseline(
-            session=s, artifact_dir=deps.served_artifact, now=deps.clock(), actor=deps.actor
+
+def _skip(run: _Run) -> NightlyResult:
+    """Too few new reviewed cases: the run ends here."""
+    run.say(f"      fewer than {run.config.min_new_cases} new reviewed case(s): nothing to learn, skipping")
+    report = write_report(run.folder, run_id=run.run_id, summary=run.summary, status=RunStatus.SKIPPED)
+    with run.deps.sessions.begin() as s:
+        finish_run(
+            session=s,
+            run_id=run.run_id,
+            now=run.deps.clock(),
+            status=RunStatus.SKIPPED,
+            decision=RunDecision.SKIPPED,
+            summary=run.summary,
+            report=report,
         )
-        current_version, current_path = baseline.version, Path(baseline.artifact_path)
-    say(f"[2/5] training on {len(built.rows('train'))} rows (validation {len(built.rows('val'))})")
-    started = time.perf_counter()
-    trained = deps.train(built.rows("train"), built.rows("val"), folder / "train", current=current_path)
-    timings["train"] = round(time.perf_counter() - started, 2)
-    summary["train"] = {
+    return NightlyResult(run.run_id, RunStatus.SKIPPED, RunDecision.SKIPPED, None, report, run.summary)
+
+
+def _current(run: _Run) -> _Version:
+    """The version in service (the served artifact, registered as the baseline if nothing is yet)."""
+    with run.deps.sessions.begin() as s:
+        baseline = ensure_baseline(
+            session=s, artifact_dir=run.deps.served_artifact, now=run.deps.clock(), actor=run.deps.actor
+        )
+        return _Version(baseline.version, Path(baseline.artifact_path))
+
+
+def _candidate(run: _Run, built: BuiltDataset, current: _Version) -> _Version:
+    """Step 2: train on the snapshot, keep the artifact in the registry folder and register it."""
+    run.say(f"[2/5] training on {len(built.rows('train'))} rows (validation {len(built.rows('val'))})")
+    with run.timed("train"):
+        trained = run.deps.train(
+            built.rows("train"), built.rows("val"), run.folder / "train", current=current.path
+        )
+    run.summary["train"] = {
         "metrics": trained.metrics,
         "history": trained.history,
         "stopped_early": trained.stopped_early,
@@ -216,35 +279,47 @@ def _steps(
         "rows": len(built.rows("train")),
     }
     info = artifact_info(trained.artifact_dir)
-    kept = config.registry_root / info.version.replace("/", "--")
+    kept = run.config.registry_root / info.version.replace("/", "--")
     if not kept.exists():
         shutil.copytree(trained.artifact_dir, kept)
-    with deps.sessions.begin() as s:
-        candidate = register(
+    with run.deps.sessions.begin() as s:
+        registered = register(
             session=s,
             artifact_dir=kept,
-            now=deps.clock(),
-            actor=deps.actor,
+            now=run.deps.clock(),
+            actor=run.deps.actor,
             actor_role="system",
             snapshot_id=built.snapshot_id,
         )
-        candidate_version = candidate.version
-    summary["candidate"], summary["current"] = candidate_version, current_version
-    say(f"      candidate {candidate_version} (current {current_version})")
+        version = registered.version
+    run.summary["candidate"], run.summary["current"] = version, current.version
+    run.say(f"      candidate {version} (current {current.version})")
+    return _Version(version, kept)
 
+
+def _evaluate(run: _Run, built: BuiltDataset, candidate: _Version, current: _Version) -> GateOutcome:
+    """Step 3: both models on the frozen test split (and the held-out file); the gate's outcome."""
     sets = {"test": built.rows("test")}
-    if config.heldout is not None:
-        sets["heldout"] = read_rows(config.heldout)
-    say(f"[3/5] evaluating current and candidate on {', '.join(f'{k} ({len(v)})' for k, v in sets.items())}")
-    started = time.perf_counter()
-    outcome = _gate(config, deps, sets, kept, current_path, same=candidate_version == current_version)
-    timings["evaluate"] = round(time.perf_counter() - started, 2)
-    summary["gate"] = outcome.result.to_json()
-    summary["evaluation"] = {"candidate": outcome.candidate, "current": outcome.current}
-    say(f"[4/5] {outcome.result.summary()}")
+    if run.config.heldout is not None:
+        sets["heldout"] = read_rows(run.config.heldout)
+    run.say(
+        f"[3/5] evaluating current and candidate on {', '.join(f'{k} ({len(v)})' for k, v in sets.items())}"
+    )
+    with run.timed("evaluate"):
+        same = candidate.version == current.version
+        outcome = _gate(run.config, run.deps, sets, candidate.path, current.path, same=same)
+    run.summary["gate"] = outcome.result.to_json()
+    run.summary["evaluation"] = {"candidate": outcome.candidate, "current": outcome.current}
+    return outcome
+
+
+def _decide(run: _Run, outcome: GateOutcome, candidate_version: str) -> str:
+    """Step 4: promote the candidate if it passed the gate, else reject it; the decision."""
+    run.say(f"[4/5] {outcome.result.summary()}")
+    deps = run.deps
     with deps.sessions.begin() as s:
         candidate = _update_metrics(s, candidate_version, outcome.candidate)
-        if outcome.result.passed and candidate.status == "candidate":
+        if outcome.result.passed and candidate.status == ModelStatus.CANDIDATE:
             promote(
                 session=s,
                 version=candidate_version,
@@ -254,9 +329,9 @@ def _steps(
                 reason=outcome.result.summary(),
                 gate=outcome.result.to_json(),
             )
-            decision = "promoted"
+            decision = RunDecision.PROMOTED
         else:
-            if candidate.status == "candidate":
+            if candidate.status == ModelStatus.CANDIDATE:
                 reject(
                     session=s,
                     version=candidate_version,
@@ -265,12 +340,8 @@ def _steps(
                     actor_role="system",
                     reason=outcome.result.summary(),
                 )
-            decision = "kept"
-    say(f"[5/5] {'promoted ' + candidate_version if decision == 'promoted' else 'kept ' + current_version}")
-    report = write_report(folder, run_id=run_id, summary=summary, status="succeeded", decision=decision)
-    _finish(deps, run_id, "succeeded", decision, summary, report, candidate=candidate_version)
-    say(f"      report: {report}")
-    return NightlyResult(run_id, "succeeded", decision, candidate_version, report, summary)
+            decision = RunDecision.KEPT
+    return decision
 
 
 def _gate(

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.registry import NightlyRun
+from db.statuses import RunStatus
 from training.datasets.snapshot import BuiltDataset
 from training.nightly.report import write_report
 
@@ -26,13 +27,15 @@ class NightlyError(RuntimeError):
 def open_run(*, session: Session, now: datetime, actor: str, force: bool) -> int:
     """A new ``running`` row; refused while another run started less than 12 hours ago is running."""
     running = session.scalar(
-        select(NightlyRun).where(NightlyRun.status == "running", NightlyRun.started_at > now - STALE_AFTER)
+        select(NightlyRun).where(
+            NightlyRun.status == RunStatus.RUNNING, NightlyRun.started_at > now - STALE_AFTER
+        )
     )
     if running is not None and not force:
         raise NightlyError(
             f"nightly run {running.id} is still running (since {running.started_at:%H:%M} UTC)"
         )
-    run = NightlyRun(started_at=now, status="running", triggered_by=actor, new_cases=0)
+    run = NightlyRun(started_at=now, status=RunStatus.RUNNING, triggered_by=actor, new_cases=0)
     session.add(run)
     session.flush()
     return run.id
@@ -87,7 +90,7 @@ def dataset_summary(built: BuiltDataset) -> dict[str, Any]:
 
 def safe_report(folder: Path, run_id: int, summary: dict[str, Any], error: str) -> Path | None:
     try:
-        return write_report(folder, run_id=run_id, summary=summary, status="failed", error=error)
+        return write_report(folder, run_id=run_id, summary=summary, status=RunStatus.FAILED, error=error)
     except Exception:  # the report is a courtesy; the run row records the error regardless
         log.exception("could not write the report of failed nightly run %s", run_id)
         return None
