@@ -15,7 +15,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,27 +69,12 @@ def train_config_for(settings: Settings, overrides: Sequence[str]) -> Any:
     return with_overrides(load_config(settings.nightly_train_config), [*base, *overrides])
 
 
-def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
-    from app import dbctl
-    from app.cli.dataset import masker, sources_from
-    from app.desks.models import gate_config_from
-    from app.services import policy_from
-    from app.serving.loader import default_head_dir, load_model
-    from db.engine import make_engine, make_session_factory
-    from training.lora.config import ConfigError
-    from training.nightly.pipeline import NightlyConfig, NightlyDeps, NightlyError, run_nightly
-
-    engine = make_engine(settings.database_url)
-    try:
-        dbctl.require_head(engine)
-        config = train_config_for(settings, args.set)
-    except (dbctl.SchemaNotAtHead, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    progress = not args.no_progress
-
-    mode = args.mode or settings.nightly_mode
-    policy = policy_from(settings)
+def _trainer(
+    settings: Settings, *, mode: str, config: Any, policy: Any, progress: bool
+) -> tuple[Callable[[Path], Any], Callable[..., Any]]:
+    """``(load_runtime, train)`` for the pipeline: ``--mode head`` refits the safety head on the served
+    model's frozen features; ``--mode joint`` runs the LoRA + head + gate trainer."""
+    from app.serving.loader import load_model
 
     def load_runtime(artifact: Path) -> Any:
         return load_model(settings.model_copy(update={"head_dir": artifact})).runtime
@@ -118,6 +103,47 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
             config, train_rows=train_rows, val_rows=val_rows, out_dir=out_dir, progress=progress
         )
 
+    return load_runtime, train
+
+
+def _print_result(result: Any, *, as_json: bool) -> None:
+    out = {
+        "run_id": result.run_id,
+        "status": result.status,
+        "decision": result.decision,
+        "candidate_version": result.candidate_version,
+        "report": str(result.report_path) if result.report_path else None,
+        "gate": result.summary.get("gate"),
+        "timings_s": result.summary.get("timings_s"),
+    }
+    if as_json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(f"nightly run {result.run_id}: {result.status}, {result.decision}; report {out['report']}")
+
+
+def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
+    from app import dbctl
+    from app.cli.dataset import masker, sources_from
+    from app.desks.models import gate_config_from
+    from app.services import policy_from
+    from app.serving.loader import default_head_dir
+    from db.engine import make_engine, make_session_factory
+    from training.lora.config import ConfigError
+    from training.nightly.pipeline import NightlyConfig, NightlyDeps, NightlyError, run_nightly
+
+    engine = make_engine(settings.database_url)
+    try:
+        dbctl.require_head(engine)
+        config = train_config_for(settings, args.set)
+    except (dbctl.SchemaNotAtHead, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    progress = not args.no_progress
+    policy = policy_from(settings)
+    load_runtime, train = _trainer(
+        settings, mode=args.mode or settings.nightly_mode, config=config, policy=policy, progress=progress
+    )
     nightly = NightlyConfig(
         sources=sources_from(settings),
         datasets_root=settings.var_dir / "datasets",
@@ -148,19 +174,7 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     finally:
         engine.dispose()
-    out = {
-        "run_id": result.run_id,
-        "status": result.status,
-        "decision": result.decision,
-        "candidate_version": result.candidate_version,
-        "report": str(result.report_path) if result.report_path else None,
-        "gate": result.summary.get("gate"),
-        "timings_s": result.summary.get("timings_s"),
-    }
-    if args.json:
-        print(json.dumps(out, indent=2, ensure_ascii=False))
-    else:
-        print(f"nightly run {result.run_id}: {result.status}, {result.decision}; report {out['report']}")
+    _print_result(result, as_json=args.json)
     return 0
 
 

@@ -31,9 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.ops.telemetry import Telemetry
-from db.statuses import RunStatus
+from db.statuses import CaseStatus, RunStatus
 from review.ops_stats import DeskSnapshot, desk_snapshot
-from review.queue import HIGH, LOW, NORMAL
+from review.queue import Priority
 from review.spool import AuditSpool
 from training.nightly.runs import last_finished
 
@@ -41,8 +41,7 @@ if TYPE_CHECKING:
     from app.serving.agent import Agent
     from app.settings import Settings
 
-PRIORITY_NAMES = {HIGH: "high", NORMAL: "normal", LOW: "low"}
-STATUSES = ("open", "claimed")
+UNDECIDED = (CaseStatus.OPEN, CaseStatus.CLAIMED)
 
 
 def _desk_families(snap: DeskSnapshot | None, now: datetime) -> list[Metric]:
@@ -75,9 +74,9 @@ def _desk_families(snap: DeskSnapshot | None, now: datetime) -> list[Metric]:
     kappa = GaugeMetricFamily("so8t_review_agreement_kappa", "Cohen's kappa of double reviews, last 7 days")
     if snap is None:
         return [up]
-    for priority, name in PRIORITY_NAMES.items():
-        for status in STATUSES:
-            queue.add_metric([name, status], float(snap.queue.get((priority, status), 0)))
+    for priority in Priority:
+        for status in UNDECIDED:
+            queue.add_metric([priority.label, str(status)], float(snap.queue.get((priority, status), 0)))
     age = (now - snap.oldest_undecided_at).total_seconds() if snap.oldest_undecided_at else 0.0
     oldest.add_metric([], max(age, 0.0))
     overdue.add_metric([], float(snap.overdue_now))

@@ -56,3 +56,6 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # alembic announces each of its plugins at INFO on every command that checks the schema; the
+    # migrations themselves ("Running upgrade ...") stay visible
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(root.level, logging.WARNING))

@@ -9,6 +9,7 @@ from typing import Protocol
 from app.desks.review_views import CaseDetail, CaseSummary, QueueStats, ReviewView
 from db.statuses import CaseOutcome, CaseStatus
 from model.labels import LABELS
+from review.queue import Priority
 
 QUEUE_HEADERS = [
     "id",
@@ -24,7 +25,15 @@ QUEUE_HEADERS = [
     "reviews / 判定数",
 ]
 QUEUE_WIDTHS: list[str | int] = ["5%", "7%", "8%", "10%", "5%", "8%", "6%", "9%", "25%", "9%", "8%"]
-PRIORITY_NAMES = {1: "high", 2: "normal", 3: "low"}
+
+
+def _priority_name(priority: int) -> str:
+    try:
+        return Priority(priority).label
+    except ValueError:
+        return str(priority)
+
+
 LABEL_COLOURS = {"ALLOW": "#1a7f37", "REFUSE": "#cf222e", "ESCALATE": "#9a6700"}
 OUTCOME_TEXT: dict[str, str] = {
     CaseOutcome.APPROVED: "approved / 承認",
@@ -72,7 +81,7 @@ def queue_rows(cases: Sequence[CaseSummary]) -> list[list[object]]:
     return [
         [
             c.id,
-            PRIORITY_NAMES.get(c.priority, str(c.priority)),
+            _priority_name(c.priority),
             c.source,
             c.category or "—",
             c.lang,
@@ -131,7 +140,7 @@ def case_html(case: CaseDetail | None, *, note: str = "") -> str:
     parts = [
         f"<div class='so8t-case' data-case-id='{case.id}' data-status='{_e(case.status)}'>",
         f"<h3 style='margin:0'>Case #{case.id} · {_e(case.status)} · "
-        f"{PRIORITY_NAMES.get(case.priority, case.priority)} · {_e(case.source)} · {_e(case.lang)}"
+        f"{_priority_name(case.priority)} · {_e(case.source)} · {_e(case.lang)}"
         f"{' · ' + _e(case.category) if case.category else ''}</h3>",
         f"<div class='so8t-case-sla'>SLA left / 期限まで: <b>{_e(left)}</b> (due {_e(due)} UTC) · "
         f"reviews {case.reviews}/{case.required_reviews}{senior}</div>",

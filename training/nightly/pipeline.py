@@ -203,9 +203,8 @@ def _steps(
     candidate = _candidate(run, built, current)
     outcome = _evaluate(run, built, candidate, current)
     decision = _decide(run, outcome, candidate.version)
-    run.say(
-        f"[5/5] {'promoted ' + candidate.version if decision == 'promoted' else 'kept ' + current.version}"
-    )
+    kept = decision != RunDecision.PROMOTED
+    run.say(f"[5/5] {'kept ' + current.version if kept else 'promoted ' + candidate.version}")
     report = write_report(
         folder, run_id=run_id, summary=summary, status=RunStatus.SUCCEEDED, decision=decision
     )
