@@ -135,6 +135,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         embedder=_embedder(settings),
         mask=mask,
         sanitise=lambda text: sanitise(text).text,
+        output_policy=policy if settings.output_check else None,
     )
     return Services(
         settings=settings,

@@ -7,12 +7,18 @@ Kept apart from the network so thresholds can change without retraining. Rules, 
 4. most likely is ALLOW                     -> ALLOW
 5. otherwise (REFUSE most likely, under its threshold) -> ESCALATE (low-confidence refuse: a request the
    head is unsure is harmful goes to a person rather than being refused)
+Before any rule: probabilities that cannot be trusted (a label missing or extra, not a number, NaN or
+infinite, outside [0, 1], or not summing to 1 within ``SUM_TOLERANCE``) give ESCALATE
+(``MALFORMED_PROBS``), for the request and for the output check. Every comparison with NaN is false, so
+without this check all-NaN probabilities would fall through the rules to ALLOW.
 Any error on the model path is turned into ESCALATE by :func:`error_decision` — never a silent ALLOW.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -21,6 +27,7 @@ import yaml
 
 from model.labels import Decision
 
+SUM_TOLERANCE = 0.01  # a softmax sums to 1 up to rounding; fp16 heads stay well inside this
 _JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 
@@ -97,11 +104,34 @@ def detect_lang(text: str) -> str:
     return "ja" if _JA_CHARS.search(text) else "en"
 
 
+def probs_problem(probs: Mapping[Decision, object]) -> str | None:
+    """Why ``probs`` cannot be trusted as the head's three probabilities, or None when they can."""
+    labels = {str(k) for k in probs}
+    expected = {str(d) for d in Decision}
+    if labels != expected:
+        return f"labels {sorted(labels)} are not {sorted(expected)}"
+    values: list[float] = []
+    for d in Decision:
+        p = probs[d]
+        if isinstance(p, bool) or not isinstance(p, int | float):
+            return f"p({d.value}) is not a number"
+        if not math.isfinite(p):
+            return f"p({d.value}) is {p}"
+        if not 0.0 <= p <= 1.0:
+            return f"p({d.value}) = {p} is outside [0, 1]"
+        values.append(float(p))
+    total = math.fsum(values)
+    if abs(total - 1.0) > SUM_TOLERANCE:
+        return f"the probabilities sum to {total:.4f}, not 1"
+    return None
+
+
 def decide(
-    probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en", text: str = ""
+    probs: Mapping[Decision, float], policy: PolicyConfig, *, lang: str = "en", text: str = ""
 ) -> PolicyDecision:
     """The policy decision; for REFUSE / ESCALATE the matched category (from ``text``) names the reason."""
-    result = _decide(probs, policy, lang)
+    problem = probs_problem(probs)
+    result = malformed(policy, problem, lang) if problem else _decide(probs, policy, lang)
     if result.decision is Decision.ALLOW or not text:
         return result
     category = policy.match_category(text)
@@ -118,7 +148,12 @@ def decide(
     )
 
 
-def _decide(probs: dict[Decision, float], policy: PolicyConfig, lang: str) -> PolicyDecision:
+def malformed(policy: PolicyConfig, problem: str, lang: str = "en") -> PolicyDecision:
+    """The fail-closed decision on probabilities that cannot be trusted (:func:`probs_problem`)."""
+    return _make(policy, Decision.ESCALATE, 0.0, "MALFORMED_PROBS", lang, problem=problem)
+
+
+def _decide(probs: Mapping[Decision, float], policy: PolicyConfig, lang: str) -> PolicyDecision:
     p_allow, p_refuse, p_esc = (probs[Decision.ALLOW], probs[Decision.REFUSE], probs[Decision.ESCALATE])
     top = max(probs, key=lambda d: probs[d])
     if p_refuse >= policy.refuse_threshold:
@@ -149,13 +184,17 @@ def _decide(probs: dict[Decision, float], policy: PolicyConfig, lang: str) -> Po
 
 
 def judge_output(
-    probs: dict[Decision, float], policy: PolicyConfig, *, lang: str = "en"
+    probs: Mapping[Decision, float], policy: PolicyConfig, *, lang: str = "en"
 ) -> PolicyDecision | None:
     """The output check on an allowed answer: None when it passes, else the revised decision.
 
-    p(REFUSE) >= refuse threshold -> REFUSE (``OUTPUT_BLOCKED``); p(ALLOW) < allow threshold -> ESCALATE
-    (``OUTPUT_REVIEW``). The answer is withheld from the user either way.
+    Untrustworthy probabilities -> ESCALATE (``MALFORMED_PROBS``); p(REFUSE) >= refuse threshold -> REFUSE
+    (``OUTPUT_BLOCKED``); p(ALLOW) < allow threshold -> ESCALATE (``OUTPUT_REVIEW``). The answer is
+    withheld from the user in each case.
     """
+    problem = probs_problem(probs)
+    if problem:
+        return malformed(policy, problem, lang)
     p_allow, p_refuse = probs[Decision.ALLOW], probs[Decision.REFUSE]
     if p_refuse >= policy.refuse_threshold:
         return _make(policy, Decision.REFUSE, p_refuse, "OUTPUT_BLOCKED", lang, p_refuse=p_refuse)
@@ -170,6 +209,20 @@ def judge_output(
             threshold=policy.allow_threshold,
         )
     return None
+
+
+def judge_approved_output(
+    probs: Mapping[Decision, float], policy: PolicyConfig, *, lang: str = "en"
+) -> PolicyDecision | None:
+    """The output check on the model's answer to a request a reviewer approved: None when it passes.
+
+    A person has settled whether the request needed a human, so a doubtful answer (``OUTPUT_REVIEW``) is
+    not sent back again; a harmful one (``OUTPUT_BLOCKED``) or unusable probabilities still withhold it.
+    (Measured on the default model: the head escalates most answers to requests it escalated, benign or
+    not, so the full rule would withhold nearly every approved answer; docs/REVIEW_DESK.md.)
+    """
+    verdict = judge_output(probs, policy, lang=lang)
+    return None if verdict is not None and verdict.reason_code == "OUTPUT_REVIEW" else verdict
 
 
 def error_decision(policy: PolicyConfig, error: str, *, lang: str = "en") -> PolicyDecision:

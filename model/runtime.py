@@ -18,6 +18,7 @@ import torch
 from model.head import SafetyHead, pool_last_token
 from model.hidden_capture import forward_capturing
 from model.labels import LABELS, Decision
+from model.policy import probs_problem
 from model.prompt import encode_exchanges, encode_prompts
 
 
@@ -273,9 +274,18 @@ def _cache_row(cache: Any, row: int, config: Any) -> Any:
     return DynamicCache(layers, config=config)
 
 
+class UnusableProbabilities(ValueError):
+    """The head produced probabilities that cannot be trusted (NaN, inf, negative, not summing to 1)."""
+
+
 def as_probs(row: torch.Tensor) -> dict[Decision, float]:
-    """One row of the head's probabilities, by label."""
-    return {label: float(row[i]) for i, label in enumerate(LABELS)}
+    """One row of the head's probabilities, by label; ``UnusableProbabilities`` when they cannot be
+    trusted (fp16 overflow, a broken head or embedding), so the caller fails closed instead of deciding."""
+    probs = {label: float(row[i]) for i, label in enumerate(LABELS)}
+    problem = probs_problem(probs)
+    if problem:
+        raise UnusableProbabilities(f"the safety head's probabilities are unusable: {problem}")
+    return probs
 
 
 def sample_token(logits: torch.Tensor, config: GenerationConfig) -> int:

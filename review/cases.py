@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from db.models import Case, DecisionRecord
+from db.models import AuditEvent, Case, DecisionRecord
 from db.statuses import CaseStatus
 from review.queue import CaseNotFoundError
 
@@ -88,3 +88,15 @@ def latest_decisions(*, session: Session, user: str, limit: int) -> list[Decisio
             .limit(limit)
         )
     )
+
+
+def last_answer_failure(*, session: Session, case_id: int) -> str | None:
+    """Why the model's answer to an approved case was last withheld or failed (the ``case.answer_failed``
+    event's error), if it was."""
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case_id, AuditEvent.event_type == "case.answer_failed")
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    return str(event.payload.get("error", "")) if event is not None else None

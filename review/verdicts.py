@@ -156,9 +156,16 @@ def _finish(
 
 
 def record_case_answer(
-    *, session: Session, case_id: int, answer: str | None, error: str | None, now: datetime
+    *,
+    session: Session,
+    case_id: int,
+    answer: str | None,
+    error: str | None,
+    now: datetime,
+    written_by: str | None = None,
 ) -> Case:
-    """Store the model's answer for an approved case (or audit why it could not be made)."""
+    """Store the answer for an approved case waiting for one: the model's (``written_by`` None), or one a
+    reviewer wrote after the model's failed; or audit why the model's could not be given (``error``)."""
     case = session.get(Case, case_id, with_for_update=True, populate_existing=True)
     if case is None:
         raise CaseNotFoundError(f"case {case_id} does not exist")
@@ -169,11 +176,15 @@ def record_case_answer(
     append_event(
         session=session,
         event_type="case.answered" if error is None else "case.answer_failed",
-        actor="system",
-        actor_role="system",
+        actor=written_by or "system",
+        actor_role="reviewer" if written_by else "system",
         request_id=case.decision.request_id,
         case_id=case.id,
-        payload={"chars": len(answer or "")} if error is None else {"error": error},
+        payload=(
+            {"chars": len(answer or ""), "written_by": "reviewer" if written_by else "model"}
+            if error is None
+            else {"error": error}
+        ),
         now=now,
     )
     return case

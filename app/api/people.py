@@ -58,6 +58,16 @@ class DecideRequest(BaseModel):
     edited_answer: str | None = Field(None, max_length=20000, description="approve only: replaces the model")
 
 
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20000,
+        description="Your own answer for the employee; absent: the model writes it again (output-checked)",
+    )
+
+
 class RevealRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=10, max_length=500, description="Why raw text is needed (audited)")
@@ -165,6 +175,14 @@ def build_people_router(services: Services) -> APIRouter:
         """Approve or reject a case you hold. Decided cases are immutable (a second decision is 409)."""
         verdict = Verdict(body.verdict, body.reason, body.corrected_label, body.edited_answer)
         return await _call(desk.decide, who, case_id, verdict)
+
+    @router.post("/v1/cases/{case_id}/answer", response_model=CaseDetail, tags=["review"], responses=ERRORS)
+    async def answer_case(case_id: CaseId, who: Reviewer, body: AnswerRequest | None = None) -> CaseDetail:
+        """An approved case still waiting for its answer (the model's failed or was withheld by the output
+        check, ``answer_error`` says why): have the model try again, or send your own ``answer``."""
+        if body is not None and body.answer is not None:
+            return await _call(desk.write_answer, who, case_id, body.answer)
+        return await _call(desk.retry_answer, who, case_id)
 
     @router.post("/v1/cases/{case_id}/release", response_model=CaseDetail, tags=["review"], responses=ERRORS)
     async def release_case(case_id: CaseId, who: Reviewer) -> CaseDetail:

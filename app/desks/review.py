@@ -2,7 +2,10 @@
 
 Every method takes the acting ``Principal`` (checked on the server), runs one transaction, and returns
 plain pydantic views. After a final *approve* without an edited answer, the model's answer is generated
-outside the transaction (it takes seconds) and recorded in a second one.
+outside the transaction (it takes seconds), passes the output check like every answer the model writes
+(``output_check``: the safety head re-judges request + answer; secrets and PII are masked), and is
+recorded in a second one. An answer that fails the check never reaches the employee: the case stays
+waiting for an answer, the reviewer sees why, and retries or writes the answer themselves.
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ from app.desks.review_views import (
 )
 from app.identity.accounts import Principal
 from app.serving.loader import LoadedModel
-from model.runtime import GenerationConfig
+from model.policy import PolicyConfig, detect_lang, judge_approved_output
+from model.runtime import GenerationConfig, Runtime
 from review.cases import (
     CaseListFilters,
     case_with_decision,
     count_by_status,
     count_overdue,
     decision_by_request,
+    last_answer_failure,
     latest_decisions,
     list_cases,
 )
@@ -70,6 +75,9 @@ class ReviewDesk:
     embedder: Embedder | None = None
     # what the model's answer to an approved case goes through before the employee sees it (PII, secrets)
     sanitise: Callable[[str], str] = lambda text: text
+    # the output check on the model's answers (None = off, as SO8T_OUTPUT_CHECK=false)
+    output_policy: PolicyConfig | None = None
+    output_judge: Runtime | None = None  # runs the output check; None = the desk's own model
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # -- reviewers ---------------------------------------------------------------------------------
@@ -90,7 +98,10 @@ class ReviewDesk:
         _need(who, "review")
         with self.sessions() as s:
             case = case_with_decision(session=s, case_id=case_id)
-            return case_detail(case, viewer=who.username, now=self.clock(), mask=self.mask)
+            detail = case_detail(case, viewer=who.username, now=self.clock(), mask=self.mask)
+            if case.answer_pending:
+                detail.answer_error = last_answer_failure(session=s, case_id=case_id)
+            return detail
 
     def claim(self, who: Principal, filters: QueueFilters | None = None) -> CaseDetail | None:
         _need(who, "review")
@@ -166,18 +177,53 @@ class ReviewDesk:
         self._answer(case_id, context, request)
         return self.get(who, case_id)
 
+    def write_answer(self, who: Principal, case_id: int, text: str) -> CaseDetail:
+        """The reviewer's own answer for an approved case whose model answer failed or was withheld."""
+        _need(who, "review")
+        answer = text.strip()
+        if not answer:
+            raise ReviewError("write the answer the employee should see")
+        with self.sessions.begin() as s:
+            record_case_answer(
+                session=s,
+                case_id=case_id,
+                answer=answer,
+                error=None,
+                now=self.clock(),
+                written_by=who.username,
+            )
+        return self.get(who, case_id)
+
     def _answer(self, case_id: int, context: str, request: str) -> None:
         answer, error = None, None
         try:
             if self.model is None:
                 raise RuntimeError("the model is not loaded")
             runtime = self.model.runtime
-            answer = self.sanitise(runtime.generate(runtime.prefill(context, request), self.generation))
+            raw = runtime.generate(runtime.prefill(context, request), self.generation)
+            error = self._check(self.output_judge or runtime, context, request, raw)
+            answer = None if error else self.sanitise(raw)
         except Exception as exc:  # recorded as case.answer_failed; the reviewer can retry or edit
             log.exception("answer for approved case %s failed", case_id)
             error = f"{type(exc).__name__}: {exc}"
+        if error:
+            log.warning("answer for approved case %s withheld: %s", case_id, error)
         with self.sessions.begin() as s:
             record_case_answer(session=s, case_id=case_id, answer=answer, error=error, now=self.clock())
+
+    def _check(self, judge: Runtime, context: str, request: str, answer: str) -> str | None:
+        """The output check on the model's answer: None when it passes, else why it is withheld.
+
+        The head judges request + answer as for every answer; the approved-case rule
+        (``judge_approved_output``) withholds harmful answers, not doubtful ones — the doubt was a
+        person's to settle, and they did."""
+        if self.output_policy is None:
+            return None
+        probs = judge.judge_answers([(context, request, answer)])[0]
+        verdict = judge_approved_output(probs, self.output_policy, lang=detect_lang(request))
+        if verdict is None:
+            return None
+        return f"output check failed ({verdict.reason_code}): {verdict.rationale}"
 
     def reveal(self, who: Principal, case_id: int, reason: str) -> RawText:
         """Break-glass: the unmasked request and context, for compliance / admin, audited with the reason."""

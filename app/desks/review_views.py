@@ -62,6 +62,7 @@ class CaseDetail(CaseSummary):
     corrected_label: str | None
     final_response: str | None
     answer_pending: bool
+    answer_error: str | None = None  # why the model's answer was withheld or failed (while pending)
     decided_by: str | None
     your_review: ReviewView | None
     visible_reviews: list[ReviewView]  # blind: other reviewers' verdicts only once the case is decided

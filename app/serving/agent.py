@@ -2,9 +2,9 @@
 
 ``Agent.run_stream`` commits the decision row, its audit event and any case in one transaction *before*
 yielding the decision; on ALLOW it decodes the answer from the prefill's cache, sanitises and re-checks
-it (app/serving/output_check.py; with the check on, the answer is one delta after it passed, else deltas
-stream),
-records the answer or the fail-closed revision and its case in a second transaction, then yields the
+it (app/serving/output_check.py), records the answer or the fail-closed revision and its case in a second
+transaction, and only then yields the answer (one delta, whatever ``SO8T_OUTPUT_CHECK`` says: text shown
+before its record commits could not be taken back if the commit failed or the client went away), then the
 result. Model failures fail closed to ESCALATE; if the database fails, the request is refused
 (``DB_UNAVAILABLE``), its records are spooled for replay and ``RecordingError`` is raised, so no decision
 or answer reaches a user without its audit record (recording and spooling: app/serving/recording.py)."""
@@ -40,6 +40,7 @@ from model.policy import (
     decide,
     detect_lang,
     error_decision,
+    probs_problem,
     unrecorded_decision,
 )
 from model.runtime import GenerationConfig, Prefill, PromptTooLongError, Runtime
@@ -166,13 +167,10 @@ class Agent:
         yield StreamEvent(kind="decision", decision=verdict)
         answer: str | None = None
         if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
-            buffered, parts = self.settings.output_check, []
+            parts: list[str] = []
             try:
                 generating = time.perf_counter()
-                for delta in self.model.runtime.stream(prefill, self.generation_config()):
-                    parts.append(delta)
-                    if not buffered:
-                        yield StreamEvent(kind="delta", text=delta)
+                parts.extend(self.model.runtime.stream(prefill, self.generation_config()))
                 self.observe_generation(generating, ["".join(parts)])
                 checked = self.check_answers([(new, "".join(parts))])[0]
             except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
@@ -181,7 +179,7 @@ class Agent:
             case_id = self.record_answers([(new, recorded.decision_id, checked)], started)[0]
             if checked.failure is not None:
                 yield StreamEvent(kind="decision", decision=verdict)
-            elif buffered and answer:
+            elif answer:  # record before show: the answer is committed, now it may be seen
                 yield StreamEvent(kind="delta", text=answer)
         result = self.result(new, verdict, answer, case_id, error=error, now=now, started=started)
         yield StreamEvent(kind="done", decision=verdict, result=result)
@@ -296,7 +294,13 @@ class Agent:
             prefill, error = self.guarded_prefill(lambda _: batcher.prefill(context, request))
         else:
             prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
-        return Judgement(prefill.probs, prefill, None) if prefill else Judgement.failed(error)
+        if prefill is None:
+            return Judgement.failed(error)
+        problem = probs_problem(prefill.probs)  # any Runtime, not only ours: never decide on NaN
+        if problem:
+            log.error("unusable safety probabilities: %s", problem)
+            return Judgement.failed(f"unusable safety probabilities: {problem}")
+        return Judgement(prefill.probs, prefill, None)
 
     def guarded_prefill(self, call: Callable[[Runtime], P]) -> tuple[P | None, str | None]:
         """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.

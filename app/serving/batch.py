@@ -17,6 +17,7 @@ from app.serving.agent import Agent, AgentResult
 from app.serving.output_check import failed_answer
 from app.serving.validation import InputError
 from model.labels import Decision
+from model.policy import probs_problem
 
 
 def run_batch(
@@ -36,15 +37,18 @@ def run_batch(
     pairs = [(c.context, c.user_request) for c in cleaned]
     prefill, error = agent.guarded_prefill(lambda runtime: runtime.prefill_batch(pairs))
     empty = {d: 0.0 for d in Decision}
+    errors: list[str | None] = [error] * len(cleaned)
+    probs = [prefill.probs[i] if prefill else empty for i in range(len(cleaned))]
+    for i, row in enumerate(probs):  # never decide on NaN: an unusable row fails closed alone
+        problem = probs_problem(row) if errors[i] is None else None
+        if problem:
+            errors[i], probs[i] = f"unusable safety probabilities: {problem}", empty
     decided = [
-        agent.decision_record(
-            c, prefill.probs[i] if prefill else empty, error, user=user, role=role, started=started
-        )
+        agent.decision_record(c, probs[i], errors[i], user=user, role=role, started=started)
         for i, c in enumerate(cleaned)
     ]
     verdicts = [verdict for verdict, _ in decided]
     news = [new for _, new in decided]
-    errors: list[str | None] = [error] * len(news)
     now = agent.clock()
     recorded = agent.record_decisions(news, now)  # in one transaction, before anything is answered
     case_ids = [r.case_id for r in recorded]

@@ -90,7 +90,7 @@ def check_outputs(
         if verdict is None:
             out.append(CheckedAnswer(s.text, s.masked))
             continue
-        shown = " ".join(f"p({d.value})={p[d]:.3f}" for d in Decision)
+        shown = " ".join(f"p({d.value})={p.get(d, float('nan')):.3f}" for d in Decision)
         error = f"output check failed ({verdict.reason_code}): {shown}"
         failure = AnswerFailure(verdict.decision.value, verdict.reason_code, verdict.rationale, error)
         out.append(CheckedAnswer(None, s.masked, verdict, failure))

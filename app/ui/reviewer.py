@@ -143,7 +143,11 @@ def build_reviewer_tab(
                 reject_btn = gr.Button("Reject / 却下 (Alt+R)", variant="stop", elem_id="so8t-rev-reject")
             with gr.Row():
                 release_btn = gr.Button("Release / 返却", elem_id="so8t-rev-release", size="sm")
-                retry_btn = gr.Button("Retry answer / 回答を再生成", elem_id="so8t-rev-retry", size="sm")
+                retry_btn = gr.Button(
+                    "Retry answer (or send the edited one) / 回答を再生成（修正回答があれば送信）",
+                    elem_id="so8t-rev-retry",
+                    size="sm",
+                )
             result = gr.Markdown("", elem_id="so8t-rev-result")
     timer = gr.Timer(QUEUE_REFRESH_S, active=False)
     filter_inputs = [status, priority, category, lang, source, older]
@@ -220,11 +224,16 @@ def build_reviewer_tab(
         note = f"Case #{case.id} is back in the queue. / ケースをキューに戻しました。"
         return {case_view: case_html(case), result: note}
 
-    def retry(case_number: float | None, request: gr.Request) -> dict[Any, Any]:
+    def retry(case_number: float | None, edited_answer: str, request: gr.Request) -> dict[Any, Any]:
+        """An approved case still waiting for its answer: the model tries again, or the reviewer's own
+        answer (the edited-answer box) is sent."""
         who = reviewer(request)
         with shown_as_toast():
-            case = desk.retry_answer(who, _case_id(case_number))
-        return {case_view: case_html(case), result: result_markdown(case, "approve")}
+            if (edited_answer or "").strip():
+                case = desk.write_answer(who, _case_id(case_number), edited_answer)
+            else:
+                case = desk.retry_answer(who, _case_id(case_number))
+        return {case_view: case_html(case), result: result_markdown(case, "approve"), edited: ""}
 
     def then_refresh(event: Any) -> None:
         event.success(refresh, filter_inputs, queue_outputs, show_progress="hidden", api_visibility="private")
@@ -245,7 +254,7 @@ def build_reviewer_tab(
         )
         then_refresh(decided)
     then_refresh(release_btn.click(release_case, [case_no], [case_view, result], api_name="review_release"))
-    retry_btn.click(retry, [case_no], [case_view, result], api_name="review_retry")
+    retry_btn.click(retry, [case_no, edited], [case_view, result, edited], api_name="review_retry")
 
 
 def _choice(

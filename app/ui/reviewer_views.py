@@ -182,7 +182,14 @@ def case_html(case: CaseDetail | None, *, note: str = "") -> str:
 def decided_html(case: CaseDetail) -> str:
     outcome = OUTCOME_TEXT.get(case.outcome or "", case.outcome or "")
     label = f" · corrected label {_e(case.corrected_label)}" if case.corrected_label else ""
-    if case.answer_pending:
+    if case.answer_pending and case.answer_error:
+        response = (
+            "The model's answer was withheld or failed; the employee has not seen it. Press Retry answer, "
+            "or write the answer in 'Edited answer' and press it to send yours. / モデルの回答は差し止め"
+            "または失敗しました（社員には未表示）。再生成するか、修正回答を書いて送信してください。\n"
+            f"Why / 理由: {case.answer_error}"
+        )
+    elif case.answer_pending:
         response = "(the model's answer is being written, or failed: press Retry answer / 回答を作成中)"
     else:
         response = case.final_response or ""

@@ -38,6 +38,7 @@ POLICY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/v1/cases/{case_id}/precedents"): REVIEWERS,
     ("POST", "/v1/cases/claim"): REVIEWERS,
     ("POST", "/v1/cases/{case_id}/decide"): REVIEWERS,
+    ("POST", "/v1/cases/{case_id}/answer"): REVIEWERS,
     ("POST", "/v1/cases/{case_id}/release"): REVIEWERS,
     ("POST", "/v1/cases/{case_id}/reveal"): COMPLIANCE,
     ("GET", "/v1/admin/models"): ADMINS,

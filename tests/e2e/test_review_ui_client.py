@@ -57,7 +57,7 @@ def test_reviewer_actions_are_refused_on_the_server_for_other_roles(
             ("/review_approve", (case_id, "looks harmless", "ALLOW", "Here is the answer.")),
             ("/review_reject", (case_id, "not allowed", "", "")),
             ("/review_release", (case_id,)),
-            ("/review_retry", (case_id,)),
+            ("/review_retry", (case_id, "")),
         ]
         for api_name, args in calls:
             with pytest.raises(AppError, match=NOT_ALLOWED):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.services import Services
-from app.serving.agent import StreamEvent
+from app.serving.agent import RecordingError, StreamEvent
 from app.serving.batch import run_batch
 from app.serving.loader import LoadedModel
 from audit.log import verify_chain
@@ -163,7 +163,7 @@ def test_a_failing_check_fails_closed(
     )
 
 
-def test_with_the_check_off_answers_stream_and_are_still_masked(
+def test_with_the_check_off_answers_are_masked_and_shown_only_once_recorded(
     sqlite_url: str, leaky: Callable[..., Services], tiny_models: dict[str, LoadedModel]
 ) -> None:
     services = leaky(sqlite_url, output_check=False)
@@ -171,10 +171,34 @@ def test_with_the_check_off_answers_stream_and_are_still_masked(
     events = _stream(services)
     result = events[-1].result
     assert result is not None and result.decision == "ALLOW" and result.task_response is not None
-    assert len([e for e in events if e.kind == "delta"]) > 1  # streamed as decoded
+    deltas = [e.text for e in events if e.kind == "delta"]
+    assert deltas == [result.task_response]  # one delta: the recorded, masked answer (no raw tokens)
     for leak in LEAKS:
-        assert leak not in result.task_response
+        assert all(leak not in text for text in deltas)
     assert _rows(services)[0][0].task_response == result.task_response
+
+
+def test_with_the_check_off_an_answer_that_cannot_be_recorded_is_never_shown(
+    sqlite_url: str, leaky: Callable[..., Services]
+) -> None:
+    """Issue #31, finding 4: streamed text reached the user before its record was written; a database
+    failure then left shown text unrecorded. A real failure of the second transaction: a trigger in the
+    database aborts the answer's audit event."""
+    services = leaky(sqlite_url, output_check=False)
+    with services.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER fail_answer BEFORE INSERT ON audit_events WHEN NEW.event_type = 'answer' "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END"
+        )
+    shown: list[StreamEvent] = []
+    with pytest.raises(RecordingError):
+        for event in services.agent.run_stream("", "Draft a note for the ops team", user="alice"):
+            shown.append(event)
+    assert [e.kind for e in shown] == ["decision"]  # the decision (recorded), never the answer text
+    decisions, events, _ = _rows(services)
+    assert decisions[0].task_response is None
+    assert [e.event_type for e in events] == ["decision"]
+    assert services.agent.spool is not None and services.agent.spool.pending() == 1  # the revision waits
 
 
 def test_batch_road_masks_and_blocks_per_row(
