@@ -9,8 +9,11 @@ an entry whose request already has its record in the database (a commit that suc
 connection failed while confirming it) is skipped, so replaying twice or after a crash never duplicates.
 
 The file is append-only while the service runs: appends and replay serialise on a lock file
-(``flock``), each append is one ``write`` of one line followed by ``fsync``, and a replay rewrites the
-file (write a temporary file, then rename) only to drop the entries it has written to the database.
+(``flock``), each append writes whole lines followed by ``fsync``, and a replay rewrites the file (write a
+temporary file, then rename) only to drop the entries it has written to the database. An append that
+fails part-way (a full disk) is cut back, so it leaves no partial line; a line torn by a crash mid-write
+is set aside by replay (the ``.rejected`` file) and the rest replays. Only a regular file is read: a spool
+path naming a device (``/dev/full``) holds nothing to replay, and writes to it fail as ``SpoolError``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -88,14 +92,17 @@ class AuditSpool:
     # -- writing --------------------------------------------------------------------------------
 
     def add(self, entries: list[SpoolEntry]) -> None:
-        """Append entries (one write, then fsync); ``SpoolError`` if the file cannot be written."""
+        """Append entries (whole lines, then fsync); ``SpoolError`` if the file cannot be written.
+
+        All or nothing: if the disk fills up (or any write fails) part-way, the file is cut back to where
+        it was, so no partial line is left for a later replay to trip over. If the file ends in a line
+        torn by an earlier crash, the new entries start on a line of their own."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._locked():
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
-                    os.write(fd, b"".join(entry.line() for entry in entries))
-                    os.fsync(fd)
+                    _append_all(fd, b"".join(entry.line() for entry in entries))
                 finally:
                     os.close(fd)
         except OSError as exc:
@@ -106,7 +113,7 @@ class AuditSpool:
     # -- reading and replaying ------------------------------------------------------------------
 
     def entries(self) -> list[SpoolEntry]:
-        if not self.path.exists():
+        if not self.path.is_file():  # absent (or not a file: never read a device)
             return []
         out = []
         for number, raw in enumerate(self.path.read_bytes().splitlines(), 1):
@@ -120,13 +127,13 @@ class AuditSpool:
 
     def pending(self) -> int:
         """Entries waiting for replay (0 when there is no spool file)."""
-        if not self.path.exists():
+        if not self.path.is_file():
             return 0
         return sum(1 for raw in self.path.read_bytes().splitlines() if raw.strip())
 
     def replay(self, *, sessions: sessionmaker[Session], queue: QueueConfig) -> ReplayResult:
         """Write every spooled entry to the database in order, one transaction each; drop the written."""
-        if not self.path.exists():
+        if not self.path.is_file():
             return ReplayResult(0, 0, 0)
         with self._locked():
             raw_lines = [r for r in self.path.read_bytes().splitlines() if r.strip()]
@@ -186,6 +193,27 @@ class AuditSpool:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _append_all(fd: int, data: bytes) -> None:
+    """Append ``data`` to ``fd`` (opened read-write with O_APPEND, under the spool's lock), then fsync.
+
+    A short write (a nearly full disk, a file size limit) is continued until every byte is written; if a
+    write fails, a regular file is truncated back to its size before this call and the error raised."""
+    regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    start = os.fstat(fd).st_size if regular else 0
+    if start and os.pread(fd, 1, start - 1) != b"\n":  # a crash tore the last line: begin a new one
+        data = b"\n" + data
+    written = 0
+    try:
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    except OSError:
+        if written and regular:
+            os.ftruncate(fd, start)
+            os.fsync(fd)
+        raise
 
 
 def _replay_one(entry: SpoolEntry, *, session: Session, queue: QueueConfig) -> bool:

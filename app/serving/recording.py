@@ -202,8 +202,16 @@ def _spool(spool: AuditSpool | None, entries: list[SpoolEntry]) -> bool:
         return False
     try:
         spool.add(entries)
-    except SpoolError:
-        log.critical("the audit spool failed too: the records exist only in this log", exc_info=True)
+    except SpoolError as exc:  # e.g. a full disk: the request is still refused; say so plainly, once
+        ids = [entry.request_id for entry in entries]
+        log.critical(
+            "audit records not kept: the database and the audit spool both failed (%s); "
+            "request(s) %s were refused and are recorded only in this log line (%s)",
+            exc,
+            ", ".join(ids),
+            "; ".join(f"{e.kind} {e.data.get('decision')} {e.data.get('reason_code')}" for e in entries),
+            extra={"event": "audit_spool_failed"},  # a top-level key of the JSON log line, to alert on
+        )
         return False
     return True
 

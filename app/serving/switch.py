@@ -5,7 +5,9 @@ promoted version; when it differs from what this process serves, it loads that a
 plus the artifact, verified, as at start-up) and then swaps it into the agent and the desk in one step
 under a lock. New requests get the new model, and its ``model_version`` is what their decisions record;
 a request already running keeps the model it started with for its whole run (``Agent.pinned``). If
-loading fails, the old model keeps serving and the error is reported.
+loading fails -- an altered file, a missing manifest, or a folder re-manifested after registration, so it
+loads as another version than the registry promoted -- the old model keeps serving, the error is logged
+and kept in ``last_error`` (the reload's answer), and the next check tries again.
 
 The server calls ``sync()`` every ``SO8T_MODEL_RELOAD_INTERVAL_SECONDS`` (a daemon thread, like the SLA
 sweeper), after a promotion or rollback in the Admin tab, and on ``POST /v1/admin/models/reload``, so a
@@ -64,6 +66,22 @@ def promoted_in(sessions: sessionmaker[Session]) -> Promoted | None:
         return None
 
 
+class ArtifactChanged(RuntimeError):
+    """The promoted artifact's folder now holds another model than the one registered and promoted."""
+
+
+def check_loaded_as(model: LoadedModel, promoted: Promoted) -> None:
+    """Refuse a model whose version is not the promoted one: its folder was altered after registration,
+    its manifest rewritten to match (a changed byte or a missing manifest already fails to load). Only an
+    adapter from outside the artifact (``SO8T_ADAPTER_DIR``) may add to the version (``+lora-…``)."""
+    version = model.model_version
+    if version != promoted.version and not version.startswith(promoted.version + "+"):
+        raise ArtifactChanged(
+            f"the artifact at {promoted.artifact} now loads as {version}, not the promoted "
+            f"{promoted.version}: it was changed after it was registered"
+        )
+
+
 class ModelSwitch:
     def __init__(
         self,
@@ -73,14 +91,18 @@ class ModelSwitch:
         load: Callable[[Path], LoadedModel],
         interval_s: float = 0.0,
         synced: str | None = None,
+        same_version: bool = True,
     ) -> None:
         self.sessions, self.holders, self.load = sessions, holders, load
+        # the loaded model must carry the promoted version (off for llama_cpp: it serves its GGUF's head)
+        self.same_version = same_version
         self.synced = synced  # the registry version this process last followed
         self._lock = threading.Lock()
         self._thread = IntervalThread(
             name="so8t-model-switch", interval_s=interval_s, tick=self.sync, first=None
         )
         self.last_error: str | None = None
+        self._failed: str | None = None  # the promoted version whose load failed last (logged in full once)
 
     @property
     def served(self) -> str:
@@ -108,20 +130,30 @@ class ModelSwitch:
             try:
                 fits = loaded is not None and loaded.model_version == promoted.version
                 model = loaded if loaded is not None and fits else self.load(promoted.artifact)
+                if self.same_version:
+                    check_loaded_as(model, promoted)
             except Exception as exc:  # keep serving what works; say why
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception(
-                    "could not load promoted model %s; still serving %s", promoted.version, previous
-                )
-                return SyncResult(False, previous, previous, promoted.version, self.last_error)
+                return self._refused(promoted, previous, exc)
             if model.model_version != promoted.version:
                 log.warning(
                     "promoted %s loads as %s (an external adapter?)", promoted.version, model.model_version
                 )
-            self.last_error, self.synced = None, promoted.version
+            self.last_error, self.synced, self._failed = None, promoted.version, None
             self._serve(model)
         log.info("now serving promoted model %s (was %s)", model.model_version, previous)
         return SyncResult(True, model.model_version, previous, promoted.version)
+
+    def _refused(self, promoted: Promoted, previous: str, exc: Exception) -> SyncResult:
+        """A promoted model that cannot be served: logged (the traceback once per version; each periodic
+        retry after that in one line), ``last_error`` set, the previous model kept."""
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        message = "could not load promoted model %s (%s); still serving %s"
+        if self._failed == promoted.version:
+            log.error(message, promoted.version, self.last_error, previous)
+        else:
+            log.exception(message, promoted.version, self.last_error, previous)
+        self._failed = promoted.version
+        return SyncResult(False, previous, previous, promoted.version, self.last_error)
 
     def start(self) -> None:
         self._thread.start()
@@ -143,4 +175,5 @@ def switch_for(settings: Settings, sessions: sessionmaker[Session], holders: lis
         holders=holders,
         load=lambda artifact: load_model(settings.model_copy(update={"head_dir": artifact})),
         interval_s=settings.model_reload_interval_seconds,
+        same_version=settings.backend == "transformers",
     )
