@@ -40,6 +40,7 @@ class Services:
     auth: Authenticator
     desk: ReviewDesk
     limits: RateLimits
+    masker: PiiMasker  # the one masker (requests, answers, audit excerpts); its NER health for /readyz
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics registry + decision log
     models: ModelSwitch | None = None  # follows the model registry's promoted version (app/serving/switch.py)
 
@@ -85,11 +86,13 @@ def _embedder(settings: Settings) -> Embedder | None:
         return None
 
 
-def _maskers(settings: Settings) -> tuple[Callable[[str], str], OutputSanitiser]:
+def _maskers(settings: Settings) -> tuple[PiiMasker, Callable[[str], str], OutputSanitiser]:
     """What people see of requests and answers: PII and secrets masked (one masker, so GiNZA NER loads
-    once, on the first Japanese text); answers lose their secrets always, their PII per the settings."""
-    masker = PiiMasker(MaskingConfig(use_ner=settings.pii_ner))
-    return (lambda text: masker.mask(text).text), OutputSanitiser(masker, pii=settings.output_mask_pii)
+    once, on the first Japanese text); answers lose their secrets always, their PII per the settings.
+    With NER down, ``pii_ner_down`` says whether texts that need it are masked whole or by patterns."""
+    masker = PiiMasker(MaskingConfig(use_ner=settings.pii_ner, ner_down=settings.pii_ner_down))
+    sanitise = OutputSanitiser(masker, pii=settings.output_mask_pii)
+    return masker, (lambda text: masker.mask(text).text), sanitise
 
 
 def build_services(settings: Settings, *, model: LoadedModel | None = None, load: bool = True) -> Services:
@@ -109,7 +112,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         except Exception as exc:
             log.exception("model failed to load; every request will be escalated until it is fixed")
             error = f"{type(exc).__name__}: {exc}"
-    mask, sanitise = _maskers(settings)
+    masker, mask, sanitise = _maskers(settings)
     telemetry = Telemetry.create(log_request_text=settings.log_request_text)
     recorder = Recorder(
         sessions=sessions,
@@ -120,7 +123,9 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         telemetry=telemetry,
     )
     agent = Agent(settings=settings, recorder=recorder, model=model, model_error=error, sanitise=sanitise)
-    register_collectors(telemetry.metrics.registry, app_collectors(telemetry, sessions, settings, agent))
+    register_collectors(
+        telemetry.metrics.registry, app_collectors(telemetry, sessions, settings, agent, masker)
+    )
     key = load_secret_key(
         settings.secret_key.get_secret_value() if settings.secret_key else None, settings.var_dir
     )
@@ -145,6 +150,7 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         auth=auth,
         desk=desk,
         limits=RateLimits.from_settings(settings, telemetry.rate_limited),
+        masker=masker,
         telemetry=telemetry,
         models=switch_for(settings, sessions, [agent, desk]),
     )

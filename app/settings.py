@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.web.csrf import parse_origins
+from pii.masker import NerDown
 
 RETRY_AFTER_S = 30  # the Retry-After of a 503 while the database is down (refused requests, sign-in)
 
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
     )
     pii_ner: bool = Field(
         True, description="Mask Japanese names and addresses with GiNZA NER (patterns always)"
+    )
+    pii_ner_down: NerDown = Field(
+        NerDown.FAIL_CLOSED,
+        description="When the NER model is wanted but cannot run: fail_closed masks the whole free text "
+        "of each field ([TEXT]); degrade masks with patterns only and raises an alert (metric, /readyz)",
     )
     output_check: bool = Field(
         True, description="Re-judge each answer with the safety head before it is shown (buffers streaming)"

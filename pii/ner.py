@@ -5,8 +5,8 @@ GiNZA's NER labels follow Sekine's Extended Named Entity hierarchy: ``Person`` f
 any trailing honorific (様, さん, 氏, ...) left outside, so ``山田様`` masks to ``[PERSON]様``. A place
 becomes an ADDRESS only when a block number follows it (``新宿区西新宿`` + ``2-8-1``): a city alone
 singles nobody out. The model is loaded on first use (about 1.5 s, ~300 MB resident), never at import;
-texts with no kana or kanji skip the model (it finds nothing useful in English). Long texts are fed in
-chunks because SudachiPy refuses inputs over 49,149 bytes.
+texts with no kana or kanji skip the model (``needs_ner``: it finds nothing useful in English). Long
+texts are fed in chunks because SudachiPy refuses inputs over 49,149 bytes.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def ner_model_installed(model_name: str = DEFAULT_NER_MODEL) -> bool:
         return False
 
 
+def needs_ner(text: str) -> bool:
+    """True when ``text`` holds kana or kanji: only such texts are fed to the model (the rest skip it, and
+    a masker whose NER is down has nothing to withhold for them)."""
+    return _JAPANESE.search(text) is not None
+
+
 def chunks(text: str, limit: int = MAX_CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     """``(offset, piece)`` pieces of at most ``limit`` characters, cut after a newline or 。 when possible."""
     start = 0
@@ -66,14 +72,20 @@ def strip_honorific(text: str, start: int, end: int) -> int:
 
 
 class NerModelError(RuntimeError):
-    """The NER model could not be loaded (not installed, or not a spaCy pipeline)."""
+    """The NER model could not be loaded (not installed, not a spaCy pipeline, broken) or failed to run."""
+
+
+class NerRunError(NerModelError):
+    """The loaded NER model raised while processing texts (the message names the error type only: the
+    original message may quote the text)."""
 
 
 class GinzaRecogniser:
     """PERSON and ADDRESS spans from a spaCy Japanese NER pipeline (GiNZA by default).
 
     ``find`` / ``find_many`` load the model on first use; ``load`` does it eagerly. Both raise
-    :class:`NerModelError` when the model is missing or broken (``PiiMasker`` catches it and degrades)."""
+    :class:`NerModelError` when the model is missing or broken, ``find`` / ``find_many`` raise
+    :class:`NerRunError` when it fails on a text (``PiiMasker`` catches both and marks NER down)."""
 
     def __init__(
         self, model_name: str = DEFAULT_NER_MODEL, *, person_score: float = 0.85, address_score: float = 0.85
@@ -103,7 +115,7 @@ class GinzaRecogniser:
                     import spacy
 
                     self._nlp = spacy.load(self.model_name, exclude=list(_UNUSED_PIPES))
-                except (OSError, ImportError, ValueError) as exc:
+                except Exception as exc:  # OSError, ImportError, a broken config, MemoryError, ...
                     raise NerModelError(f"cannot load NER model {self.model_name!r}: {exc}") from exc
 
     def find(self, text: str) -> list[PiiSpan]:
@@ -115,16 +127,21 @@ class GinzaRecogniser:
             (i, offset, piece)
             for i, text in enumerate(texts)
             for offset, piece in chunks(text)
-            if _JAPANESE.search(piece)
+            if needs_ner(piece)
         ]
         found: list[list[PiiSpan]] = [[] for _ in texts]
         if not pieces:
             return found
         self.load()
-        with self._lock:
-            docs = list(self._nlp.pipe(piece for _, _, piece in pieces))
-        for (i, offset, piece), doc in zip(pieces, docs, strict=True):
-            found[i].extend(self._spans(piece, doc, offset))
+        try:
+            with self._lock:
+                docs = list(self._nlp.pipe(piece for _, _, piece in pieces))
+            for (i, offset, piece), doc in zip(pieces, docs, strict=True):
+                found[i].extend(self._spans(piece, doc, offset))
+        except Exception as exc:
+            raise NerRunError(
+                f"NER model {self.model_name!r} failed on a text ({type(exc).__name__})"
+            ) from exc
         return found
 
     def _spans(self, text: str, doc: Any, offset: int) -> Iterator[PiiSpan]:

@@ -16,6 +16,7 @@ from app.services import Services
 from app.serving.agent import AgentResult, RecordingError
 from app.serving.validation import InputError
 from app.web.ratelimit import RATE_LIMITED, limit_ip, limit_user
+from pii.masker import NerState
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ class Readiness(BaseModel):
     model_loaded: bool
     model_version: str
     audit_spool_pending: int = Field(0, description="Audit records waiting for the database (should be 0)")
+    pii_ner: NerState = Field(
+        NerState.OFF,
+        description="The PII masker's Japanese NER (GiNZA): ok; not_loaded (loads on the first Japanese "
+        "text); down (why: detail; SO8T_PII_NER_DOWN says what masking does meanwhile, so the instance "
+        "stays ready); off (SO8T_PII_NER=false)",
+    )
     detail: str | None = None
 
 
@@ -112,16 +119,21 @@ def build_router(services: Services) -> APIRouter:
         responses={503: {"model": Readiness, "description": "Not ready"}},
     )
     async def readyz() -> JSONResponse:
-        """Ready to serve: the database answers and the model is loaded."""
+        """Ready to serve: the database answers and the model is loaded. The PII masker's NER is reported in
+        pii_ner (why it is down in detail); being down does not make an instance unready: it masks per
+        SO8T_PII_NER_DOWN."""
         db = await run_in_threadpool(services.db_ok)
         loaded = agent.model is not None
+        ner = services.masker.ner_health  # reads state only: never loads the model
+        ner_down = f"PII NER down ({ner.mode}): {ner.reason}" if ner.state is NerState.DOWN else None
         body = Readiness(
             status="ready" if db and loaded else "not ready",
             database=db,
             model_loaded=loaded,
             model_version=agent.model_version,
             audit_spool_pending=agent.spool.pending() if agent.spool else 0,
-            detail=agent.model_error,
+            pii_ner=ner.state,
+            detail="; ".join(d for d in (agent.model_error, ner_down) if d) or None,
         )
         return JSONResponse(body.model_dump(), status_code=200 if db and loaded else 503)
 

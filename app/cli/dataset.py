@@ -65,10 +65,21 @@ def sources_from(settings: Settings) -> Any:
 
 
 def masker(settings: Settings) -> Any:
-    """The review desk's PII masking: what reaches a dataset."""
-    from pii.masker import MaskingConfig, PiiMasker
+    """The review desk's PII masking: what reaches a dataset. ``DataError`` when NER is wanted but down:
+    a snapshot would then hold Japanese rows masked whole (``[TEXT]``, useless to train on) or, with
+    ``SO8T_PII_NER_DOWN=degrade``, names and addresses unmasked — neither may become training data."""
+    from pii.masker import MaskingConfig, NerState, PiiMasker
+    from training.datasets.rows import DataError
 
-    pii = PiiMasker(MaskingConfig(use_ner=settings.pii_ner))
+    pii = PiiMasker(MaskingConfig(use_ner=settings.pii_ner, ner_down=settings.pii_ner_down))
+    pii.load()
+    health = pii.ner_health
+    if health.state is NerState.DOWN:
+        raise DataError(
+            f"PII NER is down ({health.reason}): no dataset snapshot is built while names and addresses "
+            "cannot be masked; fix it (docs/RUNBOOK.md, SO8TPiiNerDown) or set SO8T_PII_NER=false to "
+            "build with the pattern recognisers only"
+        )
     return lambda text: pii.mask(text).text
 
 

@@ -129,6 +129,7 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
     from app.services import policy_from
     from app.serving.loader import default_head_dir
     from db.engine import make_engine, make_session_factory
+    from training.datasets.rows import DataError
     from training.lora.config import ConfigError
     from training.nightly.pipeline import NightlyConfig, NightlyDeps, NightlyError, run_nightly
 
@@ -136,7 +137,8 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         dbctl.require_head(engine)
         config = train_config_for(settings, args.set)
-    except (dbctl.SchemaNotAtHead, ConfigError) as exc:
+        mask = masker(settings)
+    except (dbctl.SchemaNotAtHead, ConfigError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     progress = not args.no_progress
@@ -159,7 +161,7 @@ def run_nightly_command(args: argparse.Namespace, settings: Settings) -> int:
         train=train,
         load_runtime=load_runtime,
         served_artifact=settings.head_dir or default_head_dir(),
-        mask=masker(settings),
+        mask=mask,
         # text logs already show each step; with JSON logs (for shippers) people get plain lines on stdout
         say=print if settings.log_format == "json" else (lambda _: None),
         progress=progress,

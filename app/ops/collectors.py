@@ -9,6 +9,10 @@
   0 when the file does not exist). Non-zero means audit records are not yet in the hash chain.
 - ``ModelCollector``: ``so8t_model_info{model_version, policy_version}`` (always 1; a new label set
   marks a new model on the timeline) and ``so8t_model_loaded``.
+- ``PiiNerCollector``: ``so8t_pii_ner_up{mode="fail_closed|degrade"}``, this instance's PII masker's
+  GiNZA NER: 1 when it runs or is not loaded yet (it loads on the first Japanese text), 0 when it is
+  down (missing, failed to load or to run; until a restart). ``mode`` is ``SO8T_PII_NER_DOWN``: what
+  masking does meanwhile. No sample while NER is switched off (``SO8T_PII_NER=false``).
 
 - ``NightlyCollector``: the nightly retrain runs outside the app, so its outcome is read from what it
   records (the ``nightly_runs`` table): ``so8t_nightly_last_run_timestamp_seconds{status="succeeded|
@@ -32,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.ops.telemetry import Telemetry
 from db.statuses import CaseStatus, RunStatus
+from pii.masker import NerHealth, PiiMasker
 from review.ops_stats import DeskSnapshot, desk_snapshot
 from review.queue import Priority
 from review.spool import AuditSpool
@@ -167,6 +172,23 @@ class ModelCollector(Collector):
         yield loaded
 
 
+class PiiNerCollector(Collector):
+    def __init__(self, health: Callable[[], NerHealth]) -> None:
+        self.health = health
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "so8t_pii_ner_up",
+            "1 if the PII masker's NER runs or is not loaded yet, 0 if it is down (mode: what masking "
+            "does meanwhile: fail_closed masks Japanese texts whole, degrade uses patterns only)",
+            labels=["mode"],
+        )
+        health = self.health()  # reads state only: never loads the model
+        if health.wanted:
+            up.add_metric([str(health.mode)], 1.0 if health.up else 0.0)
+        yield up
+
+
 class NightlyCollector(Collector):
     def __init__(self, sessions: sessionmaker[Session], telemetry: Telemetry) -> None:
         self.sessions, self.telemetry = sessions, telemetry
@@ -204,7 +226,11 @@ class NightlyCollector(Collector):
 
 
 def app_collectors(
-    telemetry: Telemetry, sessions: sessionmaker[Session], settings: Settings, agent: Agent
+    telemetry: Telemetry,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    agent: Agent,
+    masker: PiiMasker,
 ) -> list[Collector]:
     """The app's scrape-time collectors (see the module docstring)."""
     return [
@@ -212,6 +238,7 @@ def app_collectors(
         NightlyCollector(sessions, telemetry),
         SpoolCollector(settings.spool_path),
         ModelCollector(lambda: agent.model_version, agent.policy.version, lambda: agent.model is not None),
+        PiiNerCollector(lambda: masker.ner_health),
     ]
 
 

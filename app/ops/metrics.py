@@ -4,7 +4,8 @@ tests build many apps in one process, and each must count only its own events).
 ``Metrics.create()`` is called once in the composition root (``build_services``); the agent, the rate
 limiter, the sweeper and the HTTP middleware record into it through ``app/ops/telemetry.py``; the
 scrape-time collectors (``app/ops/collectors.py``: review queue, SLA, reviewers, audit spool,
-model) are registered on the same registry; ``GET /metrics`` (``app/ops/metrics_route.py``) renders it.
+model, PII NER health) are registered on the same registry; ``GET /metrics``
+(``app/ops/metrics_route.py``) renders it.
 Every metric is listed with its meaning in docs/OBSERVABILITY.md.
 
 Labels are bounded: decisions, reason codes and categories come from the policy file, languages from

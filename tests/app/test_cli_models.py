@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from app import dbctl
 from app.cli.main import main
 from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
+from db.registry import DatasetSnapshot
 from tests.training.gate_fixtures import GATE_ROWS, better_head  # noqa: F401  (fixture)
 from tests.training.reviewed_cases import Spec, review
 from training.lifecycle.registry import artifact_info, register
@@ -162,3 +165,19 @@ def test_nightly_sources_rehearse_the_project_sets_by_default(tmp_path: Path) ->
         )  # type: ignore[call-arg]
     )
     assert off.files == (extra,) and off.seed_set is None
+
+
+def test_no_snapshot_is_built_while_pii_ner_is_down(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GiNZA missing the way Python sees a missing package: ``dataset build`` and ``nightly`` exit 2 with
+    the reason, and no snapshot is written (issue #31, finding 3)."""
+    monkeypatch.setenv("SO8T_PII_NER", "true")
+    monkeypatch.setenv("SO8T_NIGHTLY_TRAIN_CONFIG", str(Path(__file__).parents[2] / "configs/train.yaml"))
+    monkeypatch.setitem(sys.modules, "ja_ginza", None)
+    for argv in (["dataset", "build"], ["nightly", "--force", "--no-progress"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "PII NER is down" in err and "SO8T_PII_NER=false" in err
+    with make_session_factory(make_engine(cli_env))() as s:
+        assert s.scalar(select(func.count()).select_from(DatasetSnapshot)) == 0

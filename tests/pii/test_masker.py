@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pii.masker import MaskingConfig, PiiMasker, resolve_overlaps
+from pii.masker import MaskingConfig, NerDown, PiiMasker, resolve_overlaps
 from pii.ner import chunks
 from pii.patterns import PATTERN_RECOGNISERS
 from pii.recognisers import (
@@ -348,7 +348,7 @@ def test_min_score_drops_weak_spans() -> None:
 
 def test_missing_ner_model_degrades_to_patterns(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="pii.masker"):
-        masker = PiiMasker(MaskingConfig(ner_model="no_such_ner_model_pkg"))
+        masker = PiiMasker(MaskingConfig(ner_model="no_such_ner_model_pkg", ner_down=NerDown.DEGRADE))
         result = masker.mask("氏名：佐藤 花子、yamada@example.co.jp")
         masker.mask("担当の佐藤花子")
     assert result.text == "氏名：[PERSON]、[EMAIL]"
@@ -360,7 +360,8 @@ def test_missing_ner_model_degrades_to_patterns(caplog: pytest.LogCaptureFixture
 
 
 def test_broken_ner_model_degrades_on_first_use(caplog: pytest.LogCaptureFixture) -> None:
-    masker = PiiMasker(MaskingConfig(ner_model="json"))  # importable, but not a spaCy pipeline
+    # importable, but not a spaCy pipeline
+    masker = PiiMasker(MaskingConfig(ner_model="json", ner_down=NerDown.DEGRADE))
     assert masker.capabilities.ner_model == "json"
     with caplog.at_level(logging.WARNING, logger="pii.masker"):
         assert masker.mask("電話 090-1234-5678 担当の佐藤花子").text == "電話 [PHONE] 担当の佐藤花子"
