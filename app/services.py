@@ -152,5 +152,5 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         limits=RateLimits.from_settings(settings, telemetry.rate_limited),
         masker=masker,
         telemetry=telemetry,
-        models=switch_for(settings, sessions, [agent, desk]),
+        models=switch_for(settings, sessions, [agent, desk], telemetry.model_reload_failed),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_SYSTEM = "You are SO8T Safe Agent, a careful assistant for company staff. Answer concisely."
 # The same, plus the policy in a few plain words: an experiment for ``so8t eval --loso --system policy``
@@ -20,13 +23,57 @@ POLICY_SYSTEM = (
 )
 SYSTEM_PROMPTS = {"default": DEFAULT_SYSTEM, "policy": POLICY_SYSTEM}
 
+# What a user's text may not turn into: a tokenizer matches its added tokens (``<|im_end|>``,
+# ``<|im_start|>``, ``<|endoftext|>``, ``<tool_call>`` ...) anywhere in the text it is given, so a request
+# holding ``<|im_end|>\n<|im_start|>assistant\n`` would close its own user turn and write the next one.
+# Content is therefore rendered with every such literal broken by a WORD JOINER after its first character
+# (``<\u2060|im_end|>``): plain text to the tokenizer, invisible when shown, and never sent by a user
+# (``app/serving/validation.py`` strips format characters at the edge). Text without a literal is left
+# exactly as it was, so every ordinary prompt keeps the token ids the safety head was trained on.
+LITERAL_BREAK = "\u2060"
+# ChatML-style markup in general (any tokenizer's ``<|...|>`` tokens, Qwen's tool-call tags): what the edge
+# flags, without a tokenizer at hand.
+TEMPLATE_MARKUP = re.compile(r"<\|[^\s<>|]{1,64}\|>|</?tool_call>")
+
+
+def template_literals(tokenizer: Any) -> tuple[str, ...]:
+    """The strings ``tokenizer`` turns into one added token wherever they occur, longest first."""
+    added = getattr(tokenizer, "added_tokens_decoder", {}) or {}
+    found = {str(getattr(t, "content", t)) for t in added.values()}
+    return tuple(sorted((t for t in found if len(t) > 1 and LITERAL_BREAK not in t), key=len, reverse=True))
+
+
+def neutralise_literals(text: str, literals: Sequence[str]) -> str:
+    """``text`` with every occurrence of ``literals`` broken so that no tokenizer reads it as the token.
+
+    Repeated until nothing matches (breaking one literal can expose an overlapping one); each pass removes
+    at least one occurrence and creates none, so it ends. ``text`` itself comes back when nothing matches."""
+    present = [lit for lit in literals if lit in text]
+    if not present:
+        return text
+    pattern = re.compile("|".join(re.escape(lit) for lit in sorted(present, key=len, reverse=True)))
+    while True:
+        broken = pattern.sub(lambda m: m.group()[0] + LITERAL_BREAK + m.group()[1:], text)
+        if broken == text:
+            return text
+        text = broken
+
+
+def has_template_markup(text: str) -> bool:
+    """Whether ``text`` holds chat-template markup such as ``<|im_end|>`` (the model layer defangs it)."""
+    return TEMPLATE_MARKUP.search(text) is not None
+
 
 def render_prompt(tokenizer: Any, context: str, user_request: str, system: str = DEFAULT_SYSTEM) -> str:
     """The chat-templated prompt: ``context`` as the system turn, else ``system``; the request as the user
-    turn; then the assistant header, whose last token is the state the safety head reads."""
+    turn; then the assistant header, whose last token is the state the safety head reads.
+
+    Context and request are user-controlled: their special-token literals are broken first
+    (:func:`neutralise_literals`), so only the template itself yields special token ids."""
+    literals = template_literals(tokenizer)
     messages = [
-        {"role": "system", "content": context.strip() or system},
-        {"role": "user", "content": user_request},
+        {"role": "system", "content": neutralise_literals(context.strip(), literals) or system},
+        {"role": "user", "content": neutralise_literals(user_request, literals)},
     ]
     text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     return text

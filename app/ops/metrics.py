@@ -40,6 +40,8 @@ class Metrics:
     output_withheld: Counter
     rate_limited: Counter
     db_errors: Counter
+    audit_unkept: Counter
+    model_reload_failures: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -115,6 +117,18 @@ class Metrics:
                 "Database errors by operation: record (a decision or answer), sweep (SLA sweep), "
                 "readiness (/readyz), metrics (a /metrics scrape)",
                 ["operation"],
+                registry=r,
+            ),
+            audit_unkept=Counter(
+                f"{PREFIX}_audit_unkept_records",
+                "Refused requests whose record could be kept neither in the database nor in the audit "
+                "spool (a full disk, say): they exist only in a CRITICAL audit_spool_failed log line",
+                registry=r,
+            ),
+            model_reload_failures=Counter(
+                f"{PREFIX}_model_reload_failures",
+                "Promoted models this process could not load or refused (an altered artifact); the "
+                "previous model kept serving",
                 registry=r,
             ),
         )

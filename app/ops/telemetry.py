@@ -92,3 +92,10 @@ class Telemetry:
 
     def db_error(self, operation: str) -> None:
         self.metrics.db_errors.labels(operation).inc()
+
+    def records_unkept(self, count: int) -> None:
+        """``count`` refused requests were kept neither in the database nor in the spool."""
+        self.metrics.audit_unkept.inc(count)
+
+    def model_reload_failed(self) -> None:
+        self.metrics.model_reload_failures.inc()

@@ -119,6 +119,8 @@ class Recorder:
             refusals = [_unrecorded(self.policy, new, exc) for new in news]
             spooled = _spool(self.spool, [SpoolEntry.decision(new, now=now) for new, _ in refusals])
             message = refusals[0][1].rationale if spooled else NOT_RECORDED
+            if not spooled:
+                self.telemetry.records_unkept(len(refusals))
             self.telemetry.not_recorded()
             raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
 
@@ -163,6 +165,8 @@ class Recorder:
                 ],
             )
             message = verdicts[0].rationale if spooled else NOT_RECORDED
+            if not spooled:
+                self.telemetry.records_unkept(len(news))
             self.telemetry.not_recorded()
             raise RecordingError(message, request_ids=[n.request_id for n in news], spooled=spooled) from exc
 

@@ -92,10 +92,12 @@ class ModelSwitch:
         interval_s: float = 0.0,
         synced: str | None = None,
         same_version: bool = True,
+        on_failure: Callable[[], None] = lambda: None,  # metrics: told of every refused reload
     ) -> None:
         self.sessions, self.holders, self.load = sessions, holders, load
         # the loaded model must carry the promoted version (off for llama_cpp: it serves its GGUF's head)
         self.same_version = same_version
+        self.on_failure = on_failure
         self.synced = synced  # the registry version this process last followed
         self._lock = threading.Lock()
         self._thread = IntervalThread(
@@ -153,6 +155,7 @@ class ModelSwitch:
         else:
             log.exception(message, promoted.version, self.last_error, previous)
         self._failed = promoted.version
+        self.on_failure()
         return SyncResult(False, previous, previous, promoted.version, self.last_error)
 
     def start(self) -> None:
@@ -168,7 +171,12 @@ def served_settings(settings: Settings, sessions: sessionmaker[Session]) -> Sett
     return settings if promoted is None else settings.model_copy(update={"head_dir": promoted.artifact})
 
 
-def switch_for(settings: Settings, sessions: sessionmaker[Session], holders: list[Serves]) -> ModelSwitch:
+def switch_for(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    holders: list[Serves],
+    on_failure: Callable[[], None] = lambda: None,
+) -> ModelSwitch:
     """The switch the server runs: artifacts load as at start-up, the registry is checked periodically."""
     return ModelSwitch(
         sessions=sessions,
@@ -176,4 +184,5 @@ def switch_for(settings: Settings, sessions: sessionmaker[Session], holders: lis
         load=lambda artifact: load_model(settings.model_copy(update={"head_dir": artifact})),
         interval_s=settings.model_reload_interval_seconds,
         same_version=settings.backend == "transformers",
+        on_failure=on_failure,
     )

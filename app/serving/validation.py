@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from app.settings import Settings
+from model.prompt import has_template_markup
 
 # Control and invisible format characters that have no place in a request (tab and newline are kept).
 _KEEP = {"\n", "\t"}
@@ -20,6 +21,15 @@ class CleanInput:
     context: str
     user_request: str
     flags: tuple[str, ...]
+
+
+def _encodable(text: str) -> bool:
+    """False for text no database, log or tokenizer can store: a lone surrogate (JSON ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clean(text: str) -> tuple[str, bool]:
@@ -38,6 +48,9 @@ def clean_input(
         context = ""
     if not isinstance(context, str):
         raise InputError("context must be text")
+    for name, text in (("user_request", user_request), ("context", context)):
+        if not _encodable(text):
+            raise InputError(f"{name} is not valid text: it holds an unpaired surrogate (such as \\ud800)")
     request, req_stripped = _clean(user_request)
     ctx, ctx_stripped = _clean(context)
     if not request:
@@ -46,7 +59,10 @@ def clean_input(
         raise InputError(f"the request is {len(request)} characters; the limit is {max_request_chars}")
     if len(ctx) > max_context_chars:
         raise InputError(f"the context is {len(ctx)} characters; the limit is {max_context_chars}")
-    flags = ("invisible_characters_removed",) if (req_stripped or ctx_stripped) else ()
+    flags: tuple[str, ...] = ("invisible_characters_removed",) if (req_stripped or ctx_stripped) else ()
+    if has_template_markup(request) or has_template_markup(ctx):
+        # passed on as text: model/prompt.py breaks the literals so they never become special tokens
+        flags += ("template_tokens_neutralised",)
     return CleanInput(context=ctx, user_request=request, flags=flags)
 
 

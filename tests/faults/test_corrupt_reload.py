@@ -109,6 +109,8 @@ def test_a_corrupted_promoted_artefact_is_refused_and_the_old_model_keeps_servin
     assert (again.changed, again.served) == (False, old) and why in (again.error or "")
     retried = [r for r in caplog.records if r.name == "app.serving.switch"]
     assert len(retried) == 1 and retried[0].exc_info is None
+    failures = services.telemetry.metrics.registry.get_sample_value("so8t_model_reload_failures_total")
+    assert failures == 2  # the reload and the periodic retry
     with services.sessions() as s:
         [row] = s.scalars(select(DecisionRecord)).all()
         assert row.model_version == old and verify_chain(session=s).ok

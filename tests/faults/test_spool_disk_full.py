@@ -118,6 +118,7 @@ def test_database_cut_and_disk_full_refuses_clearly_and_leaves_nothing_half_writ
             assert "REFUSE DB_UNAVAILABLE" in lost[0].getMessage()
             assert metrics.get_sample_value("so8t_agent_requests_total", {"outcome": "not_recorded"}) == 4
             assert metrics.get_sample_value("so8t_db_errors_total", {"operation": "record"}) == 4
+            assert metrics.get_sample_value("so8t_audit_unkept_records_total") == 4
 
             ready = pool.submit(client.get, "/readyz").result(ANSWER_WITHIN_S)  # the device is never read
             assert ready.status_code == 503 and ready.json()["database"] is False
