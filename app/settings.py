@@ -101,7 +101,12 @@ class Settings(BaseSettings):
         None, description="Password for the first admin created by `so8t serve` on an empty user table"
     )
 
-    # rate limits (in memory, per process; 0 = off)
+    # rate limits (shared through Redis when redis_url is set, else per process; 0 = off)
+    redis_url: str | None = Field(
+        None,
+        description="Redis for state all replicas share (rate limits), e.g. redis://127.0.0.1:6379/0; "
+        "unset = per-process limits (one replica only)",
+    )
     rate_limit_per_user: int = Field(
         30, ge=0, description="Chat requests per user per window (REST and chat tab together)"
     )

@@ -2,6 +2,10 @@
 
 Run periodically (the server does it every minute; ``so8t review sweep`` does it once for a scheduler).
 A fail-safe outcome is recorded as the system's, never as a human decision.
+
+With several replicas on one PostgreSQL database every replica's sweeper ticks, but a pass runs in one
+at a time: it first takes the cluster lock ``LockKey.SLA_SWEEP`` for its transaction (db/locks.py); a
+pass that does not get it does nothing and says so (``SweepResult.skipped``). The next tick tries again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.log import append_event
+from db.locks import LockKey, try_cluster_lock
 from db.models import Case
 from db.statuses import UNDECIDED, CaseOutcome, CaseStatus
 from model.labels import Decision
@@ -27,10 +32,19 @@ class SweepResult:
     leases_released: int
     marked_overdue: int
     failed_safe: int
+    skipped: bool = False  # another replica's pass held the sweep lock: this one did nothing
+
+
+SKIPPED = SweepResult(leases_released=0, marked_overdue=0, failed_safe=0, skipped=True)
 
 
 def sweep(*, session: Session, now: datetime, config: QueueConfig, batch: int = SWEEP_BATCH) -> SweepResult:
-    """One pass (flushed; the caller commits). At most ``batch`` cases of each kind per pass."""
+    """One pass (flushed; the caller commits). At most ``batch`` cases of each kind per pass.
+
+    Call it first in its transaction: it takes the cluster sweep lock, held until the caller commits or
+    rolls back, and returns ``SKIPPED`` at once if another pass holds it."""
+    if not try_cluster_lock(session, LockKey.SLA_SWEEP):
+        return SKIPPED
     released = release_expired_leases(session=session, now=now)
     undecided = Case.status.in_(UNDECIDED)
     overdue = list(

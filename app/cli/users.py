@@ -16,6 +16,7 @@ from app.cli.command import Command, Subparsers
 from app.identity.accounts import AccountError, create_user, list_users, set_active, set_password, user_count
 from app.settings import Settings
 from db.engine import make_engine, make_session_factory
+from db.locks import LockKey, cluster_lock
 from db.models import ROLES
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -141,6 +142,8 @@ def ensure_first_admin(engine: Engine, settings: Settings, host: str) -> str | N
     is returned (to print once). Returns None when users exist or the password came from settings."""
     sessions: sessionmaker[Session] = make_session_factory(engine)
     with sessions.begin() as s:
+        # replicas starting together on an empty table: one creates the admin, the others then see it
+        cluster_lock(s, LockKey.FIRST_ADMIN)
         if user_count(session=s) > 0:
             return None
         configured = settings.admin_password.get_secret_value() if settings.admin_password else None

@@ -41,6 +41,7 @@ class Metrics:
     rate_limited: Counter
     db_errors: Counter
     audit_unkept: Counter
+    rate_limit_backend_errors: Counter
     model_reload_failures: Counter
 
     @classmethod
@@ -117,6 +118,12 @@ class Metrics:
                 "Database errors by operation: record (a decision or answer), sweep (SLA sweep), "
                 "readiness (/readyz), metrics (a /metrics scrape)",
                 ["operation"],
+                registry=r,
+            ),
+            rate_limit_backend_errors=Counter(
+                f"{PREFIX}_rate_limit_backend_errors",
+                "Rate-limit calls decided per process because Redis could not be reached: user, ip",
+                ["limiter"],
                 registry=r,
             ),
             audit_unkept=Counter(

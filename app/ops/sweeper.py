@@ -1,5 +1,9 @@
 """The server's background upkeep: a daemon thread that, every N seconds, replays the audit spool into the
-database when it answers again (review/spool.py) and runs the SLA sweep (``review.sla.sweep``)."""
+database when it answers again (review/spool.py) and runs the SLA sweep (``review.sla.sweep``).
+
+Every replica runs one; on PostgreSQL the sweep itself takes a cluster-wide lock, so a tick whose pass
+finds another replica's pass running skips (a debug line) and the next tick tries again. The spool is
+per replica (its own file), replayed by its own replica only."""
 
 from __future__ import annotations
 
@@ -44,7 +48,9 @@ class Sweeper:
             log.exception("SLA sweep failed; will retry")
             self.on_db_error("sweep")
             return None
-        if result.marked_overdue or result.failed_safe or result.leases_released:
+        if result.skipped:
+            log.debug("SLA sweep skipped: the cluster sweep lock is held (another replica is sweeping)")
+        elif result.marked_overdue or result.failed_safe or result.leases_released:
             log.info(
                 "SLA sweep: %d leases released, %d overdue, %d fail-safe",
                 result.leases_released,

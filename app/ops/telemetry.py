@@ -93,6 +93,10 @@ class Telemetry:
     def db_error(self, operation: str) -> None:
         self.metrics.db_errors.labels(operation).inc()
 
+    def rate_limit_backend_error(self, limiter: str) -> None:
+        """Redis could not be reached: this call was limited per process (``limiter``: user, ip)."""
+        self.metrics.rate_limit_backend_errors.labels(limiter).inc()
+
     def records_unkept(self, count: int) -> None:
         """``count`` refused requests were kept neither in the database nor in the spool."""
         self.metrics.audit_unkept.inc(count)

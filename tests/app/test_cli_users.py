@@ -89,3 +89,24 @@ def test_review_sweep_applies_the_fail_safe(db: str, capsys: pytest.CaptureFixtu
         case = s.get(Case, case_id)
         assert case is not None and case.outcome == "fail_safe" and case.decided_by == "system"
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_create_one_first_admin(postgres_url: str) -> None:
+    """Two replicas on an empty user table at once (issue #31): one creates ``admin``, the other finds it;
+    without the advisory lock the second died on the unique user name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app import dbctl
+
+    engine = make_engine(postgres_url)
+    dbctl.upgrade(engine)
+    settings = Settings(database_url=postgres_url, admin_password="first-admin-password", _env_file=None)  # type: ignore[call-arg]
+    engines = [make_engine(postgres_url) for _ in range(4)]
+    with ThreadPoolExecutor(len(engines)) as pool:
+        results = list(pool.map(lambda e: ensure_first_admin(e, settings, "0.0.0.0"), engines))
+    assert results == [None] * len(engines)  # no error; the password came from the settings
+    with make_session_factory(engine)() as s:
+        assert [u.username for u in s.scalars(select(User))] == ["admin"]
+    for e in [engine, *engines]:
+        e.dispose()
