@@ -7,6 +7,8 @@ recording services, oldest first, so each becomes an ordinary audit event append
 chain stays one unbroken sequence; the event keeps the time the request was made). Replay is idempotent:
 an entry whose request already has its record in the database (a commit that succeeded although the
 connection failed while confirming it) is skipped, so replaying twice or after a crash never duplicates.
+One exception: a withheld answer whose "answer" commit landed unconfirmed. The user got the refusal, so the
+revision is applied on top (the stored answer text dropped): the record says what the user was shown.
 
 The file is append-only while the service runs: appends and replay serialise on a lock file
 (``flock``), each append writes whole lines followed by ``fsync``, and a replay rewrites the file (write a
@@ -227,8 +229,13 @@ def _replay_one(entry: SpoolEntry, *, session: Session, queue: QueueConfig) -> b
         return True
     if row is None:
         raise LookupError(f"spooled answer for unknown request {entry.request_id}")
-    if _has_event(session, entry.request_id, ("answer", "decision.revised")):
+    if _has_event(session, entry.request_id, ("decision.revised",)):
         return False
+    # A withheld answer was never shown. If its "answer" event is there anyway, that commit reached the
+    # database but the connection failed while confirming it: the record must still say what the user
+    # got (the refusal), so the revision is applied on top and the stored answer text dropped.
+    if _has_event(session, entry.request_id, ("answer",)):
+        row.task_response = None
     data = dict(entry.data)
     latency_ms = float(data.pop("latency_ms"))
     record_answer(

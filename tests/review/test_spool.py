@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import dbctl
 from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
-from db.models import DecisionRecord
+from db.models import AuditEvent, DecisionRecord
 from review.queue import QueueConfig
+from review.records import AnswerFailure, record_answer, record_decision
 from review.spool import AuditSpool, SpoolEntry
 from tests.review.factories import new_decision
 
@@ -87,3 +88,35 @@ def test_replay_against_a_dead_database_keeps_everything(tmp_path: Path) -> None
     assert result.replayed == 0 and result.remaining == 2 and result.error is not None
     assert spool.path.read_bytes() == before
     assert [json.loads(line)["request_id"][-1] for line in before.splitlines()] == ["1", "2"]
+
+
+def test_a_withheld_answer_whose_commit_landed_unconfirmed_is_revised_on_replay(
+    tmp_path: Path, migrated_sessions: sessionmaker[Session]
+) -> None:
+    """The answer's commit reached the database but its confirmation was lost, so the user got the
+    refusal: replay applies the revision anyway, so the record says what the user was shown (found by
+    tests/faults/test_db_restart.py, where it happened under 20 users and a cut connection)."""
+    new = replace(new_decision("ALLOW"), request_id="00000000-0000-0000-0000-000000000042")
+    with migrated_sessions.begin() as s:
+        recorded = record_decision(session=s, new=new, now=NOW, queue=QueueConfig())
+        record_answer(
+            session=s,
+            decision_id=recorded.decision_id,
+            answer="the answer",
+            failure=None,
+            latency_ms=1.0,
+            now=NOW,
+            queue=QueueConfig(),
+        )
+    failure = AnswerFailure("REFUSE", "DB_UNAVAILABLE", "could not record", "OperationalError")
+    spool = AuditSpool(tmp_path / "spool.jsonl")
+    spool.add([SpoolEntry.answer_withheld(new.request_id, failure, latency_ms=2.0, now=NOW)])
+    result = spool.replay(sessions=migrated_sessions, queue=QueueConfig())
+    assert (result.replayed, result.skipped, result.remaining) == (1, 0, 0)
+    with migrated_sessions() as s:
+        row = s.scalar(select(DecisionRecord).where(DecisionRecord.request_id == new.request_id))
+        assert row is not None and (row.decision, row.task_response) == ("REFUSE", None)
+        kinds = s.scalars(select(AuditEvent.event_type).order_by(AuditEvent.seq)).all()
+        assert kinds == ["decision", "answer", "decision.revised"] and verify_chain(session=s).ok
+    spool.add([SpoolEntry.answer_withheld(new.request_id, failure, latency_ms=2.0, now=NOW)])
+    assert spool.replay(sessions=migrated_sessions, queue=QueueConfig()).skipped == 1  # idempotent
