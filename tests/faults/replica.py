@@ -1,6 +1,6 @@
-"""A real ``so8t serve`` process for fault tests: started on a free port with the tiny model, stopped
-with ``kill()`` (SIGKILL: no shutdown code runs, as when the machine or the OOM killer takes it) or
-``stop()`` (SIGTERM, then SIGKILL if it lingers)."""
+"""A real ``so8t serve`` process for tests that need one (faults, two replicas): started on a free port
+with the tiny model, stopped with ``kill()`` (SIGKILL: no shutdown code runs, as when the machine or the
+OOM killer takes it) or ``stop()`` (SIGTERM, then SIGKILL if it lingers)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class ReplicaConfig:
     head_dir: Path  # a forced head (tests/conftest.py make_forced_head)
     work_dir: Path  # var/, the spool and the server's log go here
     max_new_tokens: int = 8
-    extra_env: tuple[tuple[str, str], ...] = ()
+    extra_env: tuple[tuple[str, str], ...] = ()  # settings on top of (or instead of) the defaults below
+    migrate: bool = True  # False: ``serve --no-migrate`` (the schema was upgraded once, beforehand)
 
 
 def free_port() -> int:
@@ -38,8 +39,11 @@ def free_port() -> int:
 
 
 class Replica:
-    def __init__(self, config: ReplicaConfig, name: str = "replica") -> None:
-        self.config, self.port = config, free_port()
+    """Started at construction; ``wait=False`` returns at once (call ``wait_healthy()``), so several
+    replicas can load their models at the same time."""
+
+    def __init__(self, config: ReplicaConfig, name: str = "replica", *, wait: bool = True) -> None:
+        self.config, self.name, self.port = config, name, free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         config.work_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = config.work_dir / f"{name}.log"
@@ -63,21 +67,23 @@ class Replica:
             **dict(config.extra_env),
         }
         so8t = Path(sys.executable).with_name("so8t")
+        serve = [str(so8t), "serve", *([] if config.migrate else ["--no-migrate"])]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [str(so8t), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*serve, "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=config.work_dir,  # no .env from the repository
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self._wait_healthy()
+        if wait:
+            self.wait_healthy()
 
-    def _wait_healthy(self) -> None:
+    def wait_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"so8t serve exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
             try:
                 if httpx.get(f"{self.base_url}/healthz", timeout=2.0).status_code == 200:
                     return
@@ -85,7 +91,7 @@ class Replica:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"so8t serve did not answer /healthz in {STARTUP_TIMEOUT_S:.0f}s:\n{self.log()}")
+        raise RuntimeError(f"{self.name} did not answer /healthz in {STARTUP_TIMEOUT_S:.0f}s:\n{self.log()}")
 
     def token(self, username: str, password: str) -> dict[str, str]:
         r = httpx.post(
@@ -107,5 +113,9 @@ class Replica:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def full_log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+        """The end of the server's output (for failure messages)."""
+        return self.full_log()[-4000:]

@@ -27,7 +27,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from db.models import AuditEvent, Case, CaseReview
 from db.statuses import CaseOutcome, CaseStatus
 from review.queue import QueueConfig
 from review.sla import sweep
+from tests.faults.replica import Replica, ReplicaConfig
 from tests.review.factories import make_cases
 
 pytestmark = pytest.mark.postgres
@@ -56,65 +56,8 @@ SECRET_KEY = "two-replicas-signing-key"
 PASSWORD = "correct-horse-battery"
 LIMIT = 2  # chat requests per user per window (an hour: nothing slides out during the test)
 CHAT_USERS, REVIEWERS = 50, 16
-STARTUP_TIMEOUT_S = 90.0
 SWEEP_INTERVAL_S = 1
 SO8T = str(Path(sys.executable).with_name("so8t"))
-
-
-@dataclass
-class Replica:
-    """One ``so8t serve --no-migrate`` process on a free port; its output goes to ``log_path``."""
-
-    name: str
-    env: dict[str, str]
-    work_dir: Path
-    port: int = 0
-    process: subprocess.Popen[bytes] | None = None
-    log_path: Path = field(init=False)
-
-    def start(self) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.work_dir / "server.log"
-        env = self.env | {
-            "SO8T_VAR_DIR": str(self.work_dir / "var"),
-            "SO8T_AUDIT_SPOOL_PATH": str(self.work_dir / "audit-spool.jsonl"),  # one spool per replica
-        }
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [SO8T, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=self.work_dir,  # no .env from the repository
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(
-            f"{self.name} did not answer /healthz in {STARTUP_TIMEOUT_S:.0f} s:\n{self.log()}"
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -151,24 +94,16 @@ def test_two_replicas_on_one_database_behave_as_one(
 ) -> None:
     started = time.monotonic()
     run = uuid.uuid4().hex[:6]
-    env = {
-        **os.environ,
-        "SO8T_DATABASE_URL": postgres_url,
+    settings = {
         "SO8T_REDIS_URL": REDIS_URL,
-        "SO8T_MODEL_NAME_OR_PATH": str(tiny_model_dir),
-        "SO8T_HEAD_DIR": str(forced_heads["ESCALATE"]),  # every request opens a case
-        "SO8T_MAX_NEW_TOKENS": "8",
         "SO8T_SECRET_KEY": SECRET_KEY,  # one key: a token from either replica is good at both
-        "SO8T_PII_NER": "false",
-        "SO8T_PRECEDENTS": "false",
         "SO8T_RATE_LIMIT_PER_USER": str(LIMIT),
         "SO8T_RATE_LIMIT_PER_IP": "0",  # every test client is 127.0.0.1
         "SO8T_RATE_LIMIT_WINDOW_SECONDS": "3600",
         "SO8T_SWEEP_INTERVAL_SECONDS": str(SWEEP_INTERVAL_S),
-        "SO8T_MODEL_RELOAD_INTERVAL_SECONDS": "0",
         "SO8T_LOG_LEVEL": "DEBUG",  # the sweeper's "skipped" line is a debug line
-        "GRADIO_ANALYTICS_ENABLED": "False",
     }
+    env = {**os.environ, "SO8T_DATABASE_URL": postgres_url, **settings}  # for the so8t commands run here
     env.pop("SO8T_AUDIT_SPOOL_PATH", None)
     upgraded = _so8t(env, tmp_path, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
@@ -186,10 +121,18 @@ def test_two_replicas_on_one_database_behave_as_one(
             create_user(session=s, username=username, role=role, password=PASSWORD, now=now)
 
     add(reviewers[0], "reviewer")  # a user exists: neither replica creates a first admin
-    replicas = [Replica(n, env, tmp_path / n) for n in ("replica-a", "replica-b")]
+    replicas: list[Replica] = []
     try:
-        for replica in replicas:
-            replica.start()
+        for name in ("replica-a", "replica-b"):  # every request opens a case (forced ESCALATE)
+            config = ReplicaConfig(
+                postgres_url,
+                tiny_model_dir,
+                forced_heads["ESCALATE"],
+                tmp_path / name,  # its own var/ and audit spool
+                extra_env=tuple(settings.items()),
+                migrate=False,
+            )
+            replicas.append(Replica(config, name, wait=False))
         # The other 66 accounts are made while the replicas load, by the same service, with argon2id
         # at its lowest cost (66 hashes at the default cost are ~16 CPU-seconds); they never sign in
         # with the password (their tokens are signed below), and the servers are not touched by this.
@@ -206,11 +149,13 @@ def test_two_replicas_on_one_database_behave_as_one(
         # a token from replica A (sign-in through the API) is good at replica B; the rest are signed
         # with the shared key, as POST /v1/auth/token would sign them
         signed_in = httpx.post(
-            f"{a.url}/v1/auth/token", data={"username": reviewers[0], "password": PASSWORD}, timeout=30
+            f"{a.base_url}/v1/auth/token", data={"username": reviewers[0], "password": PASSWORD}, timeout=30
         )
         assert signed_in.status_code == 200, signed_in.text
         token = signed_in.json()["access_token"]
-        assert httpx.get(f"{b.url}/v1/cases/stats", headers=_bearer(token), timeout=30).status_code == 200
+        assert (
+            httpx.get(f"{b.base_url}/v1/cases/stats", headers=_bearer(token), timeout=30).status_code == 200
+        )
         signer = TokenSigner(SECRET_KEY.encode(), timedelta(hours=1))
         headers = {u: _bearer(signer.issue(u, datetime.now(UTC))) for u in employees + reviewers + [burster]}
 
@@ -226,7 +171,7 @@ def test_two_replicas_on_one_database_behave_as_one(
             with httpx.Client(timeout=60) as client:
                 responses = [
                     client.post(
-                        f"{replicas[(i + k) % 2].url}/v1/agent/run",
+                        f"{replicas[(i + k) % 2].base_url}/v1/agent/run",
                         json={"user_request": f"May I forward the partner contract {i}-{k} to my home?"},
                         headers=headers[user],
                     )
@@ -242,7 +187,7 @@ def test_two_replicas_on_one_database_behave_as_one(
                     done = chat_done.is_set()  # before the claim: a 204 after it means empty for good
                     here, there = replicas[turn % 2], replicas[(turn + 1) % 2]
                     turn += 1
-                    claimed = client.post(f"{here.url}/v1/cases/claim", headers=headers[user])
+                    claimed = client.post(f"{here.base_url}/v1/cases/claim", headers=headers[user])
                     if claimed.status_code == 204:
                         if done:
                             return
@@ -255,7 +200,7 @@ def test_two_replicas_on_one_database_behave_as_one(
                     with lock:
                         claims.append((user, case_id, here.name))
                     decided = client.post(
-                        f"{there.url}/v1/cases/{case_id}/decide",
+                        f"{there.base_url}/v1/cases/{case_id}/decide",
                         json={"verdict": "reject", "reason": "not to a private address"},
                         headers=headers[user],
                     )
@@ -303,14 +248,14 @@ def test_two_replicas_on_one_database_behave_as_one(
         with engine.connect() as holder_conn:  # the test holds the sweep lock: every replica must skip
             holder_conn.execute(select(func.pg_advisory_lock(int(LockKey.SLA_SWEEP))))
             holder_conn.commit()
-            marks = {r.name: r.log().count("SLA sweep skipped") for r in replicas}
+            marks = {r.name: r.full_log().count("SLA sweep skipped") for r in replicas}
 
             barrier = threading.Barrier(4 * LIMIT)
 
             def burst(k: int) -> httpx.Response:
                 barrier.wait()
                 return httpx.post(
-                    f"{replicas[k % 2].url}/v1/agent/run",
+                    f"{replicas[k % 2].base_url}/v1/agent/run",
                     json={"user_request": f"Please send the salary table {k} outside"},
                     headers=headers[burster],
                     timeout=60,
@@ -334,7 +279,7 @@ def test_two_replicas_on_one_database_behave_as_one(
                 assert set(s.scalars(select(Case.status).where(Case.id.in_(late)))) == {CaseStatus.OPEN}
             assert not _events(sessions, "case.fail_safe") and not _events(sessions, "case.overdue")
             for replica in replicas:
-                assert replica.log().count("SLA sweep skipped") >= marks[replica.name] + 2, replica.name
+                assert replica.full_log().count("SLA sweep skipped") >= marks[replica.name] + 2, replica.name
             holder_conn.execute(select(func.pg_advisory_unlock(int(LockKey.SLA_SWEEP))))
             holder_conn.commit()
 
@@ -352,7 +297,7 @@ def test_two_replicas_on_one_database_behave_as_one(
         applied = [
             int(m)
             for r in replicas
-            for m in re.findall(r"SLA sweep: \d+ leases released, \d+ overdue, (\d+) fail-safe", r.log())
+            for m in re.findall(r"SLA sweep: \d+ leases released, \d+ overdue, (\d+) fail-safe", r.full_log())
         ]
         assert sum(applied) == LIMIT  # the replicas' own lines: one pass, in one replica, did it
 
@@ -379,7 +324,7 @@ def test_two_replicas_on_one_database_behave_as_one(
 
 def _stop(replicas: list[Replica]) -> None:
     """SIGTERM to all, then wait for each (SIGKILL if one lingers)."""
-    running = [r.process for r in replicas if r.process is not None and r.process.poll() is None]
+    running = [r.process for r in replicas if r.process.poll() is None]
     for process in running:
         process.send_signal(signal.SIGTERM)
     for process in running:
