@@ -12,6 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.api.admin import build_admin_router
 from app.api.agent import build_router, install_error_handlers
+from app.api.conversations import build_conversations_router
+from app.api.openai_compat import build_openai_router
 from app.api.people import build_people_router
 from app.ops.metrics_route import build_metrics_router
 from app.ops.sweeper import Sweeper
@@ -54,6 +56,8 @@ def create_api(services: Services) -> FastAPI:
     api = FastAPI(title="SO8T Safe Agent", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     api.include_router(build_router(services))
     api.include_router(build_people_router(services))
+    api.include_router(build_conversations_router(services))
+    api.include_router(build_openai_router(services))
     api.include_router(build_admin_router(services))
     metrics = services.telemetry.metrics
     api.include_router(build_metrics_router(metrics.registry, services.settings.metrics_token))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.desks.conversations import ConversationDesk
 from app.desks.review import ReviewDesk
 from app.identity.auth import Authenticator, TokenSigner, load_secret_key
 from app.ops.collectors import app_collectors, register_collectors
@@ -41,6 +42,7 @@ class Services:
     desk: ReviewDesk
     limits: RateLimits
     masker: PiiMasker  # the one masker (requests, answers, audit excerpts); its NER health for /readyz
+    conversations: ConversationDesk  # the chat's conversations (UI, REST, so8t chat)
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics registry + decision log
     models: ModelSwitch | None = None  # follows the model registry's promoted version (app/serving/switch.py)
 
@@ -151,6 +153,9 @@ def build_services(settings: Settings, *, model: LoadedModel | None = None, load
         desk=desk,
         limits=RateLimits.from_settings(settings, telemetry.rate_limited, telemetry.rate_limit_backend_error),
         masker=masker,
+        conversations=ConversationDesk(
+            sessions=sessions, agent=agent, max_context_chars=settings.max_context_chars
+        ),
         telemetry=telemetry,
         models=switch_for(settings, sessions, [agent, desk], telemetry.model_reload_failed),
     )

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     prefill_batch_window_ms: float = Field(
         5.0, ge=0.0, le=100.0, description="How long the batcher waits for more requests after the first"
     )
+    conversation_max_turns: int = Field(
+        50, ge=1, le=1000, description="Turns one conversation may hold before a new one must be started"
+    )
+    prefix_cache_conversations: int = Field(
+        8, ge=0, le=256, description="Conversations whose last turn's KV cache a process keeps (0 = none)"
+    )
 
     # review desk
     case_sla_minutes_high: int = Field(60, ge=1, description="Time to decide a high-priority case")

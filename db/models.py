@@ -1,4 +1,5 @@
-"""Tables: users, decisions (one per request), cases (review queue), audit_events (append-only)."""
+"""Tables: users, conversations (a chat's turns), decisions (one per request, or per turn of a conversation),
+cases (review queue), audit_events (append-only)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,29 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class Conversation(Base):
+    """A chat: its turns are the decisions that point to it, in ``turn`` order. Deleting one only hides it
+    from its owner (``deleted_at``): its decisions and their audit events stay for the record."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    context: Mapped[str] = mapped_column(Text, default="")  # the system turn every turn is judged with
+    turns: Mapped[int] = mapped_column(Integer, default=0)  # how many turns were recorded
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_conversations_user_updated", "user_name", "updated_at"),)
+
+
 class DecisionRecord(Base):
-    """One row per request that reached the model: what was asked, what was decided, by which model."""
+    """One row per request that reached the model: what was asked, what was decided, by which model.
+
+    A conversation's turn also names its conversation and turn number, and keeps in ``history`` the
+    earlier turns exactly as the safety head read them (``[{"role", "content"}]`` messages)."""
 
     __tablename__ = "decisions"
 
@@ -67,8 +89,13 @@ class DecisionRecord(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    turn: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1-based, within the conversation
+    history: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
     case: Mapped[Case | None] = relationship(back_populates="decision", uselist=False)
+
+    __table_args__ = (UniqueConstraint("conversation_id", "turn"),)
 
 
 class Case(Base):

@@ -1,9 +1,11 @@
-"""Chat-templated prompts: ``context`` becomes the system turn, the request the user turn."""
+"""Chat-templated prompts: ``context`` becomes the system turn, earlier exchanges of a conversation
+(``history``) the turns before, the request the last user turn."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +38,43 @@ LITERAL_BREAK = "\u2060"
 TEMPLATE_MARKUP = re.compile(r"<\|[^\s<>|]{1,64}\|>|</?tool_call>")
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation: what the user asked and what they were shown (the answer,
+    the refusal, or the review note) — the text the next turn's prompt renders as the assistant's turn."""
+
+    user: str
+    assistant: str
+
+
+def turn_messages(history: Sequence[Turn]) -> list[dict[str, str]]:
+    """Turns as chat messages: ``[{"role": "user", "content"}, {"role": "assistant", "content"}, ...]``."""
+    out: list[dict[str, str]] = []
+    for turn in history:
+        out += [{"role": "user", "content": turn.user}, {"role": "assistant", "content": turn.assistant}]
+    return out
+
+
+def message_turns(messages: object) -> tuple[Turn, ...]:
+    """Chat messages (user, assistant, user, assistant ...) as turns; ``ValueError`` if they are not that."""
+    if messages is None:
+        return ()
+    if not isinstance(messages, list | tuple) or len(messages) % 2:
+        raise ValueError("history must be a list of user/assistant message pairs")
+    turns: list[Turn] = []
+    for i in range(0, len(messages), 2):
+        user, assistant = messages[i], messages[i + 1]
+        if not (isinstance(user, dict) and isinstance(assistant, dict)):
+            raise ValueError("history messages must be objects with role and content")
+        if user.get("role") != "user" or assistant.get("role") != "assistant":
+            raise ValueError(f"history message {i} must be a user turn followed by an assistant turn")
+        texts = user.get("content"), assistant.get("content")
+        if not (isinstance(texts[0], str) and isinstance(texts[1], str)):
+            raise ValueError(f"history message {i}: content must be text")
+        turns.append(Turn(user=texts[0], assistant=texts[1]))
+    return tuple(turns)
+
+
 def template_literals(tokenizer: Any) -> tuple[str, ...]:
     """The strings ``tokenizer`` turns into one added token wherever they occur, longest first."""
     added = getattr(tokenizer, "added_tokens_decoder", {}) or {}
@@ -64,17 +103,27 @@ def has_template_markup(text: str) -> bool:
     return TEMPLATE_MARKUP.search(text) is not None
 
 
-def render_prompt(tokenizer: Any, context: str, user_request: str, system: str = DEFAULT_SYSTEM) -> str:
-    """The chat-templated prompt: ``context`` as the system turn, else ``system``; the request as the user
-    turn; then the assistant header, whose last token is the state the safety head reads.
+def render_prompt(
+    tokenizer: Any,
+    context: str,
+    user_request: str,
+    system: str = DEFAULT_SYSTEM,
+    *,
+    history: Sequence[Turn] = (),
+) -> str:
+    """The chat-templated prompt: ``context`` as the system turn, else ``system``; each earlier exchange
+    of ``history`` as a user and an assistant turn; the request as the last user turn; then the assistant
+    header, whose last token is the state the safety head reads — so the head judges the whole
+    conversation in one prefill. Without history it is exactly the single-turn prompt.
 
-    Context and request are user-controlled: their special-token literals are broken first
+    Context, history and request are user-controlled: their special-token literals are broken first
     (:func:`neutralise_literals`), so only the template itself yields special token ids."""
     literals = template_literals(tokenizer)
-    messages = [
-        {"role": "system", "content": neutralise_literals(context.strip(), literals) or system},
-        {"role": "user", "content": neutralise_literals(user_request, literals)},
-    ]
+    messages = [{"role": "system", "content": neutralise_literals(context.strip(), literals) or system}]
+    for turn in history:
+        messages.append({"role": "user", "content": neutralise_literals(turn.user, literals)})
+        messages.append({"role": "assistant", "content": neutralise_literals(turn.assistant, literals)})
+    messages.append({"role": "user", "content": neutralise_literals(user_request, literals)})
     text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     return text
 
@@ -98,15 +147,23 @@ def encode_exchanges(tokenizer: Any, triples: list[tuple[str, str, str]]) -> dic
 
 
 def encode_prompts(
-    tokenizer: Any, pairs: list[tuple[str, str]], system: str = DEFAULT_SYSTEM
+    tokenizer: Any,
+    pairs: list[tuple[str, str]],
+    system: str = DEFAULT_SYSTEM,
+    histories: Sequence[Sequence[Turn]] | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Tokenise (context, request) pairs into a left-padded batch: input_ids and attention_mask."""
-    texts = [render_prompt(tokenizer, c, r, system) for c, r in pairs]
+    """Tokenise (context, request) pairs (each after its ``histories`` entry, when given) into a
+    left-padded batch: input_ids and attention_mask."""
+    turns = histories if histories is not None else [()] * len(pairs)
+    texts = [
+        render_prompt(tokenizer, c, r, system, history=h) for (c, r), h in zip(pairs, turns, strict=True)
+    ]
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
 
-def count_prompt_tokens(tokenizer: Any, context: str, user_request: str) -> int:
-    return len(
-        tokenizer(render_prompt(tokenizer, context, user_request), add_special_tokens=False)["input_ids"]
-    )
+def count_prompt_tokens(
+    tokenizer: Any, context: str, user_request: str, *, history: Sequence[Turn] = ()
+) -> int:
+    text = render_prompt(tokenizer, context, user_request, history=history)
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -9,8 +9,8 @@ starting from those logits and that cache — the prompt is never run through th
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -19,7 +19,8 @@ from model.head import SafetyHead, pool_last_token
 from model.hidden_capture import forward_capturing
 from model.labels import LABELS, Decision
 from model.policy import probs_problem
-from model.prompt import encode_exchanges, encode_prompts
+from model.prefix_cache import PrefixConfig, PrefixEntry, PrefixStore, common_prefix
+from model.prompt import Turn, encode_exchanges, encode_prompts, render_prompt
 
 
 class PromptTooLongError(ValueError):
@@ -41,6 +42,9 @@ class Prefill:
     cache: Any  # the LM's KV cache after the prompt
     next_logits: torch.Tensor  # (1, vocab) logits for the first answer token
     probs: dict[Decision, float]
+    reused_tokens: int = 0  # prompt tokens taken from the previous turn's cache (not run again)
+    turn: bool = False  # a conversation's turn (``prefill_turn``): its cache may be kept for the next
+    fed: list[int] = field(default_factory=list)  # answer tokens fed after the prompt (the cache holds them)
 
     @property
     def prompt_tokens(self) -> int:
@@ -63,6 +67,9 @@ class Runtime(Protocol):
     One prefill per request gives the safety probabilities and, kept in the ``Prefill``/``BatchPrefill``,
     what decoding continues from; only an ALLOW is decoded (``stream``/``generate``/``generate_batch``).
     ``prefill_many`` is one batched prefill split into a ``Prefill`` per prompt (the micro-batcher).
+    ``prefill_turn`` is the prefill of a conversation's turn (the whole conversation judged at once);
+    with a ``key`` it continues from the cache ``keep`` saved under that key where the token ids agree,
+    so turn N runs only the tokens turn N-1 did not (model/prefix_cache.py).
     A prompt over ``max_prompt_tokens`` raises :class:`PromptTooLongError`.
     """
 
@@ -70,6 +77,12 @@ class Runtime(Protocol):
     max_prompt_tokens: int
 
     def prefill(self, context: str, user_request: str) -> Prefill: ...
+
+    def prefill_turn(
+        self, context: str, user_request: str, *, history: Sequence[Turn] = (), key: str | None = None
+    ) -> Prefill: ...
+
+    def keep(self, prefill: Prefill, key: str) -> None: ...
 
     def prefill_many(self, pairs: list[tuple[str, str]]) -> list[Prefill]: ...
 
@@ -93,26 +106,42 @@ class Runtime(Protocol):
 class DualHeadRuntime:
     """The LM (TaskHeadA) and the safety head (SafetyHeadB) sharing one prefill. Thread-safe."""
 
-    def __init__(self, lm: Any, tokenizer: Any, head: SafetyHead, *, max_prompt_tokens: int = 2048) -> None:
+    def __init__(
+        self,
+        lm: Any,
+        tokenizer: Any,
+        head: SafetyHead,
+        *,
+        max_prompt_tokens: int = 2048,
+        prefixes: PrefixConfig | None = None,
+    ) -> None:
         self.lm = lm
         self.tokenizer = tokenizer
         self.head = head.eval()
         self.max_prompt_tokens = max_prompt_tokens
         self.lock = threading.Lock()  # one forward on the model at a time (CPU-bound anyway)
         self._eos = eos_token_ids(lm, tokenizer)
+        self.prefixes = PrefixStore(prefixes or PrefixConfig())
 
     @property
     def device(self) -> torch.device:
         return next(self.lm.parameters()).device
 
     def _forward(
-        self, batch: dict[str, torch.Tensor], *, use_cache: bool, limit: bool = True, judge_only: bool = False
+        self,
+        batch: dict[str, torch.Tensor],
+        *,
+        use_cache: bool,
+        limit: bool = True,
+        judge_only: bool = False,
+        cache: Any = None,
     ) -> tuple[Any, torch.Tensor]:
         """One forward (caller holds the lock): the LM output and the head's probabilities.
 
         The head's hidden state is taken by a forward hook on the one module that produces it, instead
         of keeping every layer's states. ``judge_only`` stops the forward right there (the layers above
-        the head's, the final norm and the LM head are not run) and returns no LM output.
+        the head's, the final norm and the LM head are not run) and returns no LM output. ``cache``: a KV
+        cache already holding the tokens before ``batch["input_ids"]`` (whose mask covers them all).
         """
         if limit and batch["input_ids"].shape[1] > self.max_prompt_tokens:
             raise PromptTooLongError(
@@ -120,10 +149,18 @@ class DualHeadRuntime:
             )
         batch = {k: v.to(self.device) for k, v in batch.items()}
         layer = self.head.config.layer
+        extra = {} if cache is None else {"cache": cache}
         out, states = forward_capturing(
-            self.lm, batch, [layer], stop=judge_only, use_cache=use_cache and not judge_only, logits_to_keep=1
+            self.lm,
+            batch,
+            [layer],
+            stop=judge_only,
+            use_cache=use_cache and not judge_only,
+            logits_to_keep=1,
+            **extra,
         )
-        pooled = pool_last_token(states[layer], batch["attention_mask"])  # (batch, hidden)
+        mask = batch["attention_mask"][:, -states[layer].shape[1] :]  # the new tokens' part of the mask
+        pooled = pool_last_token(states[layer], mask)  # (batch, hidden)
         return out, self.head.probs(pooled)  # probs: (batch, 3)
 
     @torch.inference_mode()
@@ -138,6 +175,52 @@ class DualHeadRuntime:
             next_logits=out.logits[:, -1, :],
             probs=as_probs(probs[0]),
         )
+
+    @torch.inference_mode()
+    def prefill_turn(
+        self, context: str, user_request: str, *, history: Sequence[Turn] = (), key: str | None = None
+    ) -> Prefill:
+        """The prefill of a conversation's turn: the whole conversation rendered, judged at its last token.
+
+        With ``key``, the previous turn's cache (``self.prefixes``) is cropped to the longest common prefix
+        of its token ids and these, and only the rest is run (at least the last token, whose state the head
+        reads); the result is the full prefill's up to float rounding."""
+        text = render_prompt(self.tokenizer, context, user_request, history=history)
+        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) > self.max_prompt_tokens:
+            raise PromptTooLongError(f"prompt is {len(ids)} tokens; the limit is {self.max_prompt_tokens}")
+        entry = self.prefixes.take(key) if key else None
+        start = min(common_prefix(entry.ids, ids), len(ids) - 1) if entry is not None else 0
+        mask = torch.ones(1, len(ids), dtype=torch.long)
+        with self.lock:
+            if entry is not None and start > 0:
+                if start < len(entry.ids):  # drop what the new prompt does not share
+                    entry.cache.crop(start - len(entry.ids))
+                batch = {"input_ids": torch.tensor([ids[start:]]), "attention_mask": mask}
+                out, probs = self._forward(batch, use_cache=True, limit=False, cache=entry.cache)
+            else:
+                start = 0
+                out, probs = self._forward(
+                    {"input_ids": torch.tensor([ids]), "attention_mask": mask}, use_cache=True
+                )
+        return Prefill(
+            input_ids=torch.tensor([ids]),
+            attention_mask=mask,
+            cache=out.cache,
+            next_logits=out.logits[:, -1, :],
+            probs=as_probs(probs[0]),
+            reused_tokens=start,
+            turn=True,
+        )
+
+    def keep(self, prefill: Prefill, key: str) -> None:
+        """Keep a conversation turn's cache (prompt, and the answer if it was decoded) under ``key``, where
+        the conversation's next turn will look for it. The prefill must not be decoded from afterwards."""
+        if prefill.cache is None:
+            return
+        ids = [int(t) for t in prefill.input_ids[0].tolist()] + prefill.fed
+        self.prefixes.put(key, PrefixEntry(ids=ids, cache=prefill.cache))
+        prefill.cache = None
 
     @torch.inference_mode()
     def judge_batch(self, pairs: list[tuple[str, str]]) -> list[dict[Decision, float]]:
@@ -184,9 +267,13 @@ class DualHeadRuntime:
             with self.lock:
                 out = self.lm(input_ids=feed, attention_mask=mask, cache=cache, use_cache=True)
             cache = out.cache
+            prefill.fed.append(token)
             return out.logits[:, -1, :]
 
-        yield from decode_stream(self.tokenizer, prefill.next_logits, config, self._eos, step)
+        try:
+            yield from decode_stream(self.tokenizer, prefill.next_logits, config, self._eos, step)
+        finally:
+            prefill.cache = cache  # now holding the answer too (``fed``): ``keep`` may save it
 
     def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
         return "".join(self.stream(prefill, config))

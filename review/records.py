@@ -12,6 +12,7 @@ from audit.log import append_event
 from db.models import DecisionRecord
 from db.statuses import CaseSource
 from model.labels import Decision
+from review.conversations import history_sha256, next_turn
 from review.queue import QueueConfig, enqueue
 
 
@@ -36,6 +37,8 @@ class NewDecision:
     category: str | None = None
     lang: str = "en"
     excerpt: str = ""  # PII-masked, shortened request for the audit event (the row keeps the full text)
+    conversation_id: int | None = None  # a turn of this conversation (its number is allotted on record)
+    history: list[dict[str, str]] = field(default_factory=list)  # the earlier turns the head judged with
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,24 @@ def record_decision(
     """Write the decision, its audit event and any case (flushed; the caller commits)."""
     # the role and the masked excerpt go to the audit event, not the decision row
     columns = {k: v for k, v in asdict(new).items() if k not in ("user_role", "excerpt")}
-    row = DecisionRecord(**columns, created_at=now)
+    turn = None
+    if new.conversation_id is not None:
+        turn = next_turn(
+            session=session, conversation_id=new.conversation_id, now=now, first_request=new.request_text
+        )
+    row = DecisionRecord(**columns, turn=turn, created_at=now)
     session.add(row)
     session.flush()
+    conversation = (
+        {
+            "conversation_id": new.conversation_id,
+            "turn": turn,
+            "history_messages": len(new.history),
+            "history_sha256": history_sha256(new.history),
+        }
+        if new.conversation_id is not None or new.history
+        else {}
+    )
     event = append_event(
         session=session,
         event_type="decision",
@@ -74,6 +92,7 @@ def record_decision(
             "error": new.error,
             "category": new.category,
             "lang": new.lang,
+            **conversation,
         },
         now=now,
     )

@@ -32,6 +32,7 @@ from app.desks.review_views import (
 from app.identity.accounts import Principal
 from app.serving.loader import LoadedModel
 from model.policy import PolicyConfig, detect_lang, judge_approved_output
+from model.prompt import Turn, message_turns
 from model.runtime import GenerationConfig, Runtime
 from review.cases import (
     CaseListFilters,
@@ -138,10 +139,11 @@ class ReviewDesk:
             )
             final, pending = result.final, result.final and result.case.answer_pending
             context, request = result.case.decision.context, result.case.decision.request_text
+            history = message_turns(result.case.decision.history)
         if final:
             self._remember(case_id, request)
         if pending:
-            self._answer(case_id, context, request)
+            self._answer(case_id, context, request, history)
         return self.get(who, case_id)
 
     def precedents(self, who: Principal, case_id: int, k: int = 5) -> list[PrecedentView]:
@@ -174,7 +176,8 @@ class ReviewDesk:
             if case is None or not case.answer_pending:
                 raise ReviewError(f"case {case_id} is not waiting for an answer")
             context, request = case.decision.context, case.decision.request_text
-        self._answer(case_id, context, request)
+            history = message_turns(case.decision.history)
+        self._answer(case_id, context, request, history)
         return self.get(who, case_id)
 
     def write_answer(self, who: Principal, case_id: int, text: str) -> CaseDetail:
@@ -194,13 +197,15 @@ class ReviewDesk:
             )
         return self.get(who, case_id)
 
-    def _answer(self, case_id: int, context: str, request: str) -> None:
+    def _answer(self, case_id: int, context: str, request: str, history: tuple[Turn, ...] = ()) -> None:
+        """The model's answer to an approved case; a conversation's turn continues its conversation."""
         answer, error = None, None
         try:
             if self.model is None:
                 raise RuntimeError("the model is not loaded")
             runtime = self.model.runtime
-            raw = runtime.generate(runtime.prefill(context, request), self.generation)
+            prefill = runtime.prefill_turn(context, request, history=history) if history else None
+            raw = runtime.generate(prefill or runtime.prefill(context, request), self.generation)
             error = self._check(self.output_judge or runtime, context, request, raw)
             answer = None if error else self.sanitise(raw)
         except Exception as exc:  # recorded as case.answer_failed; the reviewer can retry or edit

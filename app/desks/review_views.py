@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from db.models import Case, DecisionRecord
 from db.statuses import CaseStatus
@@ -49,6 +49,11 @@ class CaseDetail(CaseSummary):
     request_id: str
     user: str
     context: str
+    history: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="A conversation's earlier turns the model judged with (role, content), PII-masked",
+    )
+    conversation_turn: int | None = None  # the case's turn in its conversation (None: a single request)
     request: str
     reason_code: str
     confidence: float
@@ -195,6 +200,8 @@ def case_detail(case: Case, *, viewer: str, now: datetime, mask: Callable[[str],
         request_id=d.request_id,
         user=d.user_name,
         context=mask(d.context),
+        history=[{"role": m.get("role", ""), "content": mask(m.get("content", ""))} for m in d.history or []],
+        conversation_turn=d.turn,
         request=mask(d.request_text),
         reason_code=d.reason_code,
         confidence=d.confidence,

@@ -11,10 +11,11 @@ or answer reaches a user without its audit record (recording and spooling: app/s
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -31,7 +32,7 @@ from app.serving.recording import (
 from app.serving.recording import NOT_RECORDED as NOT_RECORDED
 from app.serving.recording import Recorder
 from app.serving.recording import RecordingError as RecordingError
-from app.serving.validation import CleanInput, InputError, clean_for
+from app.serving.validation import CleanInput, ConversationTooLong, InputError, clean_for, clean_history
 from app.settings import Settings
 from model.labels import Decision
 from model.policy import (
@@ -43,7 +44,9 @@ from model.policy import (
     probs_problem,
     unrecorded_decision,
 )
+from model.prompt import Turn, turn_messages
 from model.runtime import GenerationConfig, Prefill, PromptTooLongError, Runtime
+from review.conversations import reply_text
 from review.queue import QueueConfig
 from review.records import NewDecision, RecordedDecision
 from review.spool import AuditSpool
@@ -131,9 +134,18 @@ class Agent:
         return self.recorder.clock
 
     def run(
-        self, context: str, user_request: str, *, user: str = "anonymous", role: str = "employee"
+        self,
+        context: str,
+        user_request: str,
+        *,
+        user: str = "anonymous",
+        role: str = "employee",
+        history: Sequence[Turn] = (),
+        conversation_id: int | None = None,
     ) -> AgentResult:
-        for event in self.run_stream(context, user_request, user=user, role=role):
+        for event in self.run_stream(
+            context, user_request, user=user, role=role, history=history, conversation_id=conversation_id
+        ):
             if event.result is not None:
                 return event.result
         raise AssertionError("run_stream ended without a result")  # pragma: no cover
@@ -145,27 +157,50 @@ class Agent:
         return replace(self, model=self.model, model_error=self.model_error)
 
     def run_stream(
-        self, context: str | None, user_request: str, *, user: str = "anonymous", role: str = "employee"
+        self,
+        context: str | None,
+        user_request: str,
+        *,
+        user: str = "anonymous",
+        role: str = "employee",
+        history: Sequence[Turn] = (),
+        conversation_id: int | None = None,
     ) -> Iterator[StreamEvent]:
-        return self.pinned()._run_stream(context, user_request, user=user, role=role)
+        """The request's road (module docstring). ``history``: the earlier turns of a conversation, judged
+        with the request in one prefill; ``conversation_id``: the recorded conversation the turn joins
+        (its owner is checked by the caller, app/desks/conversations.py)."""
+        return self.pinned()._run_stream(
+            context, user_request, user=user, role=role, history=history, conversation_id=conversation_id
+        )
 
     def _run_stream(
-        self, context: str | None, user_request: str, *, user: str, role: str
+        self,
+        context: str | None,
+        user_request: str,
+        *,
+        user: str,
+        role: str,
+        history: Sequence[Turn],
+        conversation_id: int | None,
     ) -> Iterator[StreamEvent]:
-        clean = self.clean(context, user_request)
+        clean = self.clean(context, user_request, history)
         started = time.perf_counter()
+        turn = conversation_id is not None or bool(clean.history)
         if role == UNVERIFIED:  # the database could not say who this is: refused, never judged or answered
             judged = Judgement.failed(None)
         else:
-            judged = self._judge(clean.context, clean.user_request)
+            judged = self._judge(clean, key=prefix_key(user, clean.context, clean.history) if turn else None)
         prefill, error = judged.prefill, judged.error
         verdict, new = self.decision_record(clean, judged.probs, error, user=user, role=role, started=started)
+        if turn:
+            new = replace(new, conversation_id=conversation_id, history=turn_messages(clean.history))
         now = self.clock()
         # The decision is committed before anything reaches the user.
         recorded = self.record_decisions([new], now)[0]
         case_id = recorded.case_id
         yield StreamEvent(kind="decision", decision=verdict)
         answer: str | None = None
+        kept = False
         if verdict.decision is Decision.ALLOW and prefill is not None and self.model is not None:
             parts: list[str] = []
             try:
@@ -173,6 +208,7 @@ class Agent:
                 parts.extend(self.model.runtime.stream(prefill, self.generation_config()))
                 self.observe_generation(generating, ["".join(parts)])
                 checked = self.check_answers([(new, "".join(parts))])[0]
+                kept = True
             except Exception as exc:  # generation failed after ALLOW: fail closed, keep the error
                 checked = failed_answer(self.policy, exc, new, "generation")
             answer, verdict, error = checked.text, checked.verdict or verdict, checked.error or error
@@ -181,14 +217,31 @@ class Agent:
                 yield StreamEvent(kind="decision", decision=verdict)
             elif answer:  # record before show: the answer is committed, now it may be seen
                 yield StreamEvent(kind="delta", text=answer)
+        else:
+            kept = prefill is not None
+        if turn and kept and prefill is not None and self.model is not None:
+            reply = reply_text(verdict.decision, answer, verdict.rationale, case_id, new.lang)
+            self._keep_prefix(self.model.runtime, prefill, clean, user, reply)
         result = self.result(new, verdict, answer, case_id, error=error, now=now, started=started)
         yield StreamEvent(kind="done", decision=verdict, result=result)
 
+    def _keep_prefix(
+        self, runtime: Runtime, prefill: Prefill, clean: CleanInput, user: str, reply: str
+    ) -> None:
+        """Keep this turn's cache where the conversation's next turn will look: under the key of the history
+        it will be judged with (this turn and its reply appended, cleaned as the next request's will be)."""
+        try:
+            turns = (*clean.history, Turn(user=clean.user_request, assistant=reply))
+            following, _ = clean_history(turns, max_turns=len(turns) + 1, max_chars=10**9)
+            runtime.keep(prefill, prefix_key(user, clean.context, following))
+        except Exception:  # a cache that cannot be kept only costs the next turn a full prefill
+            log.warning("could not keep the conversation's prefix cache", exc_info=True)
+
     # -- pieces shared with the batch road (app/serving/batch.py) ------------------------------------
 
-    def clean(self, context: str | None, user_request: object) -> CleanInput:
+    def clean(self, context: str | None, user_request: object, history: Sequence[Turn] = ()) -> CleanInput:
         try:
-            return clean_for(self.settings, context, user_request)
+            return clean_for(self.settings, context, user_request, history)
         except InputError:
             self.telemetry.invalid_input()
             raise
@@ -288,9 +341,17 @@ class Agent:
             latency_ms=round(elapsed * 1000, 1),
         )
 
-    def _judge(self, context: str, request: str) -> Judgement:
+    def _judge(self, clean: CleanInput, *, key: str | None = None) -> Judgement:
+        """The safety prefill: a single request through the micro-batcher when there is one; a conversation's
+        turn (``key`` set) on its own, continuing from the previous turn's cache."""
+        context, request = clean.context, clean.user_request
         batcher = self.model.batcher if self.model is not None else None
-        if batcher is not None:  # concurrent requests share one forward (model/microbatch.py)
+        if key is not None:
+            prefill, error = self.guarded_prefill(
+                lambda runtime: runtime.prefill_turn(context, request, history=clean.history, key=key),
+                conversation=True,
+            )
+        elif batcher is not None:  # concurrent requests share one forward (model/microbatch.py)
             prefill, error = self.guarded_prefill(lambda _: batcher.prefill(context, request))
         else:
             prefill, error = self.guarded_prefill(lambda runtime: runtime.prefill(context, request))
@@ -302,17 +363,25 @@ class Agent:
             return Judgement.failed(f"unusable safety probabilities: {problem}")
         return Judgement(prefill.probs, prefill, None)
 
-    def guarded_prefill(self, call: Callable[[Runtime], P]) -> tuple[P | None, str | None]:
+    def guarded_prefill(
+        self, call: Callable[[Runtime], P], *, conversation: bool = False
+    ) -> tuple[P | None, str | None]:
         """Run a prefill on the model, failing closed: ``(result, None)`` or ``(None, error text)``.
 
         A missing model or any exception becomes an error (the caller escalates, never a silent ALLOW);
-        only a prompt over the token limit is the user's to fix and raises ``InputError``.
+        only a prompt over the token limit is the user's to fix and raises ``InputError`` (for a
+        ``conversation``, ``ConversationTooLong``: the earlier turns are never dropped to make it fit, since
+        a harmful request split over turns would then be judged without its set-up).
         """
         if self.model is None:
             return None, f"model not loaded: {self.model_error or 'unknown error'}"
         try:
             return call(self.model.runtime), None
         except PromptTooLongError as exc:
+            if conversation:
+                raise ConversationTooLong(
+                    f"this conversation is too long for the model ({exc}): please start a new conversation"
+                ) from exc
             raise InputError(f"the request is too long for the model: {exc}") from exc
         except Exception as exc:  # any model failure fails closed (ESCALATE)
             log.exception("safety prefill failed")
@@ -322,3 +391,13 @@ class Agent:
         return GenerationConfig(
             max_new_tokens=self.settings.max_new_tokens, temperature=self.settings.temperature
         )
+
+
+def prefix_key(user: str, context: str, history: Sequence[Turn]) -> str:
+    """Where a conversation's next turn finds the previous turn's cache: the user, the system turn and the
+    history it will be judged with (so the web chat and a stateless OpenAI-style client, which sends the
+    history back each time, both find it; a history that changed, e.g. a reviewed reply, simply misses)."""
+    digest = hashlib.sha256(user.encode("utf-8"))
+    for text in (context, *(part for t in history for part in (t.user, t.assistant))):
+        digest.update(b"\x00" + text.encode("utf-8"))
+    return digest.hexdigest()

@@ -14,6 +14,7 @@ from model.gate import attach
 from model.head import check_compatible, load_head
 from model.loading import LoadConfig, adapter_digest, apply_adapter, describe_base, load_causal_lm
 from model.microbatch import batcher_for
+from model.prefix_cache import PrefixConfig
 from model.runtime import DualHeadRuntime
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,12 @@ def load_model(settings: Settings) -> LoadedModel:
     gate = load_gate(head_dir)
     if gate is not None:
         attach(lm, gate)
-    runtime = DualHeadRuntime(lm, tokenizer, head, max_prompt_tokens=settings.max_prompt_tokens)
+    runtime = DualHeadRuntime(
+        lm,
+        tokenizer,
+        head,
+        max_prompt_tokens=settings.max_prompt_tokens,
+        prefixes=PrefixConfig(conversations=settings.prefix_cache_conversations),
+    )
     batcher = batcher_for(runtime, settings.prefill_batch_max, settings.prefill_batch_window_ms)
     return LoadedModel(runtime=runtime, model_version=version, base_name=base_name, batcher=batcher)

@@ -13,6 +13,7 @@ from app.serving.loaded import LoadedModel
 from app.settings import Settings
 from model.gguf.runtime import load_llama_runtime
 from model.microbatch import batcher_for
+from model.prefix_cache import PrefixConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def load_llama_model(settings: Settings) -> LoadedModel:
         max_prompt_tokens=settings.max_prompt_tokens,
         max_new_tokens=settings.max_new_tokens,
         threads=settings.llama_threads,
+        prefixes=PrefixConfig(conversations=settings.prefix_cache_conversations),
     )
     base = str(side.manifest["base_model"])
     return LoadedModel(

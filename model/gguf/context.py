@@ -59,10 +59,13 @@ class LlamaContext:
             if rc != 0:
                 raise RuntimeError(f"llama_decode failed with code {rc} ({len(chunk)} tokens)")
 
-    def prefill_seqs(self, prompts: Sequence[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Prompts into sequences 0..n-1 -> (pooled final hidden states (n, hidden), logits (n, vocab))."""
+    def prefill_seqs(self, prompts: Sequence[list[int]], start: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts into sequences 0..n-1 -> (pooled final hidden states (n, hidden), logits (n, vocab)).
+
+        ``start``: the sequences already hold each prompt's first ``start`` tokens (a conversation's kept
+        prefix, :meth:`trim`), so only the rest is decoded."""
         lib = self._llama_cpp
-        body = [(t, p, s) for s, ids in enumerate(prompts) for p, t in enumerate(ids[:-1])]
+        body = [(t, p, s) for s, ids in enumerate(prompts) for p, t in enumerate(ids[:-1]) if p >= start]
         lib.llama_set_embeddings(self._ctx, False)
         self.decode(body, outputs=False)
         lib.llama_set_embeddings(self._ctx, True)
@@ -86,6 +89,12 @@ class LlamaContext:
             raise RuntimeError("llama.cpp returned no output for the prompt")
         return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
 
+    def trim(self, seq: int, keep: int) -> None:
+        """Drop sequence ``seq``'s tokens from position ``keep`` on."""
+        lib = self._llama_cpp
+        if not lib.llama_memory_seq_rm(lib.llama_get_memory(self._ctx), seq, keep, -1):
+            raise RuntimeError(f"llama.cpp could not trim sequence {seq} to {keep} tokens")
+
     def clear(self) -> None:
         self._llama_cpp.llama_memory_clear(self._llama_cpp.llama_get_memory(self._ctx), True)
 
@@ -96,6 +105,10 @@ class LlamaContext:
         if lib.llama_state_seq_get_data(self._ctx, buf, size, seq) != size:
             raise RuntimeError("could not save the request's KV cache")
         return buf
+
+    def owns(self, slot: Slot) -> bool:
+        """Whether sequence 0 holds ``slot``'s KV cache now."""
+        return self._owner is not None and self._owner() is slot
 
     def claim(self, slot: Slot | None) -> None:
         """Make sequence 0 hold ``slot``'s KV cache (None: an empty context), saving the owner's aside."""

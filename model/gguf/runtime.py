@@ -27,7 +27,8 @@ from model.gguf.context import LlamaContext, Slot
 from model.gguf.side import TOKENIZER_DIR, SideInfo, read_side
 from model.head import SafetyHead, check_compatible, load_head
 from model.labels import Decision
-from model.prompt import encode_exchanges, render_prompt
+from model.prefix_cache import PrefixConfig, PrefixEntry, PrefixStore, common_prefix
+from model.prompt import Turn, encode_exchanges, render_prompt
 from model.runtime import (
     BatchPrefill,
     GenerationConfig,
@@ -50,7 +51,9 @@ class LlamaCppRuntime:
         *,
         eos_ids: Sequence[int] = (),
         max_prompt_tokens: int = 2048,
+        prefixes: PrefixConfig | None = None,
     ) -> None:
+        self.prefixes = PrefixStore(prefixes or PrefixConfig())
         self.tokenizer = tokenizer
         self.head = head.eval()
         self.max_prompt_tokens = max_prompt_tokens
@@ -87,6 +90,51 @@ class LlamaCppRuntime:
             next_logits=logits,
             probs=as_probs(self.head.probs(pooled)[0]),
         )
+
+    @torch.inference_mode()
+    def prefill_turn(
+        self, context: str, user_request: str, *, history: Sequence[Turn] = (), key: str | None = None
+    ) -> Prefill:
+        """A conversation's turn: as ``prefill`` on the whole conversation, continuing (``key``) from the
+        sequence state ``keep`` saved, trimmed to the longest common prefix of the token ids."""
+        ids = self._ids(render_prompt(self.tokenizer, context, user_request, history=history))
+        entry = self.prefixes.take(key) if key else None
+        start = min(common_prefix(entry.ids, ids), len(ids) - 1) if entry is not None else 0
+        slot = Slot(n_past=len(ids))
+        with self.lock:
+            if entry is not None and start > 0:
+                slot.saved = entry.cache
+                self.engine.claim(slot)  # the kept state into sequence 0
+                self.engine.trim(0, start)
+                pooled, logits = self.engine.prefill_seqs([ids], start)
+            else:
+                start = 0
+                self.engine.claim(slot)
+                pooled, logits = self.engine.prefill_seqs([ids])
+        return Prefill(
+            input_ids=torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            cache=slot,
+            next_logits=logits,
+            probs=as_probs(self.head.probs(pooled)[0]),
+            reused_tokens=start,
+            turn=True,
+        )
+
+    def keep(self, prefill: Prefill, key: str) -> None:
+        """Keep a turn's sequence state (prompt, and the answer if decoded) under ``key`` for the next one."""
+        slot = prefill.cache
+        if not isinstance(slot, Slot):
+            return
+        with self.lock:
+            if slot.saved is None and not slot.done:
+                self.engine.claim(slot)
+                slot.saved = self.engine.save(0)
+            saved, slot.done, slot.saved = slot.saved, True, None
+        prefill.cache = None
+        if saved is not None:
+            ids = [int(t) for t in prefill.input_ids[0].tolist()] + prefill.fed
+            self.prefixes.put(key, PrefixEntry(ids=ids, cache=saved))
 
     def _judge_ids(self, prompts: list[list[int]]) -> list[dict[Decision, float]]:
         out: list[torch.Tensor] = []
@@ -135,12 +183,19 @@ class LlamaCppRuntime:
             if slot.n_past + 1 >= self.engine.n_ctx:
                 return None  # the context is full
             with self.lock:
-                return self.engine.step(token, slot)
+                logits = self.engine.step(token, slot)
+            prefill.fed.append(token)
+            return logits
 
         try:
             yield from decode_stream(self.tokenizer, prefill.next_logits, config, self._eos, step)
         finally:
-            slot.done, slot.saved = True, None
+            with self.lock:  # a turn's state is saved now, before another request takes the context
+                saved = None
+                if prefill.turn and (slot.saved is not None or self.engine.owns(slot)):
+                    self.engine.claim(slot)
+                    saved = self.engine.save(0)
+                slot.done, slot.saved = True, saved
 
     def generate(self, prefill: Prefill, config: GenerationConfig) -> str:
         return "".join(self.stream(prefill, config))
@@ -206,7 +261,12 @@ class LlamaCppRuntime:
 
 
 def load_llama_runtime(
-    gguf_path: Path, *, max_prompt_tokens: int = 2048, max_new_tokens: int = 256, threads: int = 0
+    gguf_path: Path,
+    *,
+    max_prompt_tokens: int = 2048,
+    max_new_tokens: int = 256,
+    threads: int = 0,
+    prefixes: PrefixConfig | None = None,
 ) -> tuple[LlamaCppRuntime, SideInfo]:
     """Load a GGUF and its verified side artefact (head, tokenizer) into a runtime."""
     import llama_cpp
@@ -245,5 +305,6 @@ def load_llama_runtime(
         head,
         eos_ids=side.manifest.get("eos_token_ids") or [],
         max_prompt_tokens=max_prompt_tokens,
+        prefixes=prefixes,
     )
     return runtime, side

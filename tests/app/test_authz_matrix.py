@@ -32,6 +32,13 @@ POLICY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/v1/requests"): EVERYONE,
     ("GET", "/v1/requests/{request_id}"): EVERYONE,
     ("POST", "/v1/requests/{request_id}/appeal"): EVERYONE,
+    ("POST", "/v1/chat/completions"): EVERYONE,
+    ("GET", "/v1/conversations"): EVERYONE,
+    ("POST", "/v1/conversations"): EVERYONE,
+    ("GET", "/v1/conversations/{conversation_id}"): EVERYONE,
+    ("PATCH", "/v1/conversations/{conversation_id}"): EVERYONE,
+    ("DELETE", "/v1/conversations/{conversation_id}"): EVERYONE,
+    ("POST", "/v1/conversations/{conversation_id}/turns"): EVERYONE,
     ("GET", "/v1/cases"): REVIEWERS,
     ("GET", "/v1/cases/stats"): REVIEWERS,
     ("GET", "/v1/cases/{case_id}"): REVIEWERS,
@@ -85,7 +92,7 @@ def test_every_route_x_every_role(matrix: tuple[TestClient, Services, str]) -> N
     checked = 0
     for (method, template), allowed in sorted(POLICY.items()):
         path = template.replace("{case_id}", "1").replace("{request_id}", request_id)
-        path = path.replace("{version}", "no-such-version")
+        path = path.replace("{version}", "no-such-version").replace("{conversation_id}", "1")
         callers: dict[str, dict[str, str]] = {"anonymous": {}, "disabled": bearer(services, "gone")}
         callers |= {role: bearer(services, name) for role, name in USERS.items()}
         for caller, headers in callers.items():

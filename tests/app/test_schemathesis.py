@@ -34,7 +34,7 @@ from tests.conftest import add_user, bearer
 MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # the REST routes in app/api/agent.py (3), app/api/people.py (13), app/api/admin.py (5)
-EXPECTED_OPERATIONS = 21
+EXPECTED_OPERATIONS = 28
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from db.engine import make_engine
 
 TABLES = {
     "users",
+    "conversations",
     "decisions",
     "cases",
     "case_reviews",
@@ -31,7 +32,7 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     try:
         dbctl.upgrade(engine)
         assert set(inspect(engine).get_table_names()) == TABLES
-        assert dbctl.current(engine) == dbctl.head(engine) == "0004"
+        assert dbctl.current(engine) == dbctl.head(engine) == "0005"
         dbctl.downgrade(engine, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         assert dbctl.current(engine) is None

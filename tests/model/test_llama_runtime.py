@@ -144,3 +144,23 @@ def test_the_llama_backend_serves_the_runtime_contract(f16: LlamaCppRuntime) -> 
         f16.judge_answer(context, request, "an answer")
         == f16.judge_answers([(context, request, "an answer")])[0]
     )
+
+
+def test_a_conversation_turn_continues_from_the_kept_sequence(f16: LlamaCppRuntime) -> None:
+    """llama.cpp keeps a turn's sequence state (``llama_state_seq_get_data``); the next turn restores it,
+    trims it to the common prefix and decodes only the rest: the same probabilities, logits and answer as
+    a full prefill of the conversation."""
+    from model.prompt import Turn
+
+    first = f16.prefill_turn("", "Please draft a short email to my team")
+    answer = f16.generate(first, GREEDY)
+    f16.keep(first, "conv")
+    history = [Turn("Please draft a short email to my team", answer)]
+    second = f16.prefill_turn("", "Now make it shorter", history=history, key="conv")
+    interleaved = f16.prefill("", "an unrelated request in between")  # another request takes the context
+    f16.generate(interleaved, GREEDY)
+    full = f16.prefill_turn("", "Now make it shorter", history=history)
+    assert second.reused_tokens > first.prompt_tokens and full.reused_tokens == 0
+    assert max(abs(second.probs[d] - full.probs[d]) for d in Decision) < 1e-3
+    torch.testing.assert_close(second.next_logits, full.next_logits, atol=1e-2, rtol=1e-3)
+    assert f16.generate(second, GREEDY) == f16.generate(full, GREEDY)

@@ -1,6 +1,8 @@
 """The one safety data row: what training and evaluation read and a dataset snapshot stores.
 
-A row is ``{id, context?, prompt, label, lang, source, category?, task_output?, safety_rationale?}``,
+A row is ``{id, context?, history?, prompt, label, lang, source, category?, task_output?,
+safety_rationale?}`` (``history``: the earlier turns of a conversation as ``[{"role": "user" |
+"assistant", "content"}]`` messages, alternating from a user turn; the row judges ``prompt`` after them),
 plus ``case_id`` (rows made from reviewed cases) and ``split`` (set when a snapshot is built). Files in
 the benchdata schema (``prompt``, ``label``) and in the training-example schema (``user_request``,
 ``safety_label``) both read into it; a snapshot is written in the training-example schema
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from model.labels import LABEL_INDEX, Decision
+from model.prompt import Turn, message_turns, turn_messages
 
 FIELDS = (
     "id",
@@ -51,6 +54,7 @@ class SafetyRow:
     safety_rationale: str = ""  # why the label is right (a reviewer's reason for reviewed cases)
     case_id: int | None = None  # the reviewed case it was made from
     split: str = ""  # train | val | test, set by the snapshot builder
+    history: tuple[Turn, ...] = ()  # earlier exchanges of a conversation (multi-turn rows)
 
     def __post_init__(self) -> None:
         if self.label not in LABEL_INDEX:
@@ -64,8 +68,10 @@ class SafetyRow:
         return LABEL_INDEX[self.label]
 
     def text_hash(self) -> str:
-        """SHA-256 of context + request: what deduplication and the split are keyed on."""
-        return hashlib.sha256(f"{self.context}\x00{self.prompt}".encode()).hexdigest()
+        """SHA-256 of context (+ history) + request: what deduplication, the split and the feature cache
+        are keyed on (a single-turn row's hash is what it always was)."""
+        turns = "".join(f"\x01{t.user}\x02{t.assistant}" for t in self.history)
+        return hashlib.sha256(f"{self.context}{turns}\x00{self.prompt}".encode()).hexdigest()
 
     def with_split(self, *, val_percent: int = 10, test_percent: int = 15) -> SafetyRow:
         """The row with its split: a pure function of the text, so it never changes between builds."""
@@ -75,11 +81,22 @@ class SafetyRow:
 def row_json(row: SafetyRow) -> dict[str, Any]:
     """The row in the training-example schema: :data:`FIELDS` first, then the rest."""
     data = asdict(row)
+    turns = data.pop("history")
+    if turns:  # only multi-turn rows carry the key: single-turn snapshots keep their bytes and hashes
+        data["history"] = turn_messages(row.history)
     data["user_request"] = data.pop("prompt")
     data["safety_label"] = str(data.pop("label"))
     ordered = {k: data[k] for k in FIELDS}
     ordered.update({k: v for k, v in data.items() if k not in FIELDS})
     return ordered
+
+
+def history_turns(messages: object) -> tuple[Turn, ...]:
+    """A row's ``history`` messages as turns; ``DataError`` if they are not user/assistant pairs."""
+    try:
+        return message_turns(messages)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
 
 
 def row_from_json(raw: Mapping[str, Any], *, default_id: str = "", default_source: str = "") -> SafetyRow:
@@ -103,6 +120,7 @@ def row_from_json(raw: Mapping[str, Any], *, default_id: str = "", default_sourc
         safety_rationale=str(raw.get("safety_rationale") or ""),
         case_id=int(raw["case_id"]) if raw.get("case_id") is not None else None,
         split=str(raw.get("split") or ""),
+        history=history_turns(raw.get("history")),
     )
 
 

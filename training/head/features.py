@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from model.head import pool_last_token
 from model.hidden_capture import capture_hidden_states
-from model.prompt import DEFAULT_SYSTEM, SYSTEM_PROMPTS, encode_prompts, render_prompt
+from model.prompt import DEFAULT_SYSTEM, SYSTEM_PROMPTS, Turn, encode_prompts, render_prompt
 from training.datasets.rows import SafetyRow
 from training.head.shared_prefix import last_token_states
 
@@ -68,6 +68,7 @@ def pooled_states(
     layers: Sequence[int],
     mean_after: int | None = None,
     system: str = DEFAULT_SYSTEM,
+    histories: Sequence[Sequence[Turn]] | None = None,
 ) -> dict[int, torch.Tensor]:
     """(context, request) pairs -> {layer: (n, hidden) fp32} in one left-padded forward (with another
     system prompt than the default, the shared prefix once and the rest right-padded:
@@ -76,13 +77,16 @@ def pooled_states(
     By default the last prompt token's state (what the runtime serves); with ``mean_after`` (the
     :func:`shared_prefix_tokens` count) the mean over the tokens after the shared template prefix (an
     experiment for ``so8t eval --loso --pooling mean``). ``system`` is the system turn of rows without
-    a context of their own."""
+    a context of their own; ``histories`` the earlier turns of multi-turn rows (one entry per pair)."""
+    turns = histories if histories is not None else [()] * len(pairs)
     if system != DEFAULT_SYSTEM and mean_after is None:  # a long shared system turn: computed once
-        texts = [render_prompt(tokenizer, c, r, system) for c, r in pairs]
+        texts = [
+            render_prompt(tokenizer, c, r, system, history=h) for (c, r), h in zip(pairs, turns, strict=True)
+        ]
         return last_token_states(
             lm, [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts], layers
         )
-    batch = encode_prompts(tokenizer, list(pairs), system)
+    batch = encode_prompts(tokenizer, list(pairs), system, turns)
     batch = {k: v.to(next(lm.parameters()).device) for k, v in batch.items()}
     states = capture_hidden_states(lm, batch, layers)  # stops after the highest layer
     mask = batch["attention_mask"]
@@ -119,7 +123,8 @@ def extract(
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
             pairs = [(r.context, truncate(r.prompt)) for r in chunk]
-            states = pooled_states(lm, tokenizer, pairs, layers, mean_after, system_text)
+            histories = [r.history for r in chunk]
+            states = pooled_states(lm, tokenizer, pairs, layers, mean_after, system_text, histories)
             for i, row in enumerate(chunk):
                 cache["rows"][row.text_hash()] = torch.stack([states[layer][i] for layer in layers]).half()
             bar.update(len(chunk))

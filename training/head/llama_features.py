@@ -62,7 +62,8 @@ def extract_gguf(
                     chunk = todo[start : start + batch_size]
                     prompts = [
                         tokenizer(
-                            render_prompt(tokenizer, r.context, truncate(r.prompt)), add_special_tokens=False
+                            render_prompt(tokenizer, r.context, truncate(r.prompt), history=r.history),
+                            add_special_tokens=False,
                         )["input_ids"]
                         for r in chunk
                     ]

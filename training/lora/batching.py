@@ -66,9 +66,9 @@ def encode_row(
     with_answer: bool = True,
 ) -> Encoded:
     request = row.prompt if len(row.prompt) <= max_prompt_chars else row.prompt[:max_prompt_chars]
-    prompt_ids = tokenizer(render_prompt(tokenizer, row.context, request), add_special_tokens=False)[
-        "input_ids"
-    ]
+    prompt_ids = tokenizer(
+        render_prompt(tokenizer, row.context, request, history=row.history), add_special_tokens=False
+    )["input_ids"]
     answer = task_output_of(row).strip()
     answer_ids: list[int] = []
     if with_answer and answer and row.label == Decision.ALLOW:
