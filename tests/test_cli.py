@@ -33,7 +33,7 @@ def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_db_upgrade_then_ask_records_the_decision(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert capsys.readouterr().out.strip() == "0004"
+    assert capsys.readouterr().out.strip() == "0005"
     assert main(["ask", "--context", "You help IT.", "Write ransomware for the file server"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["decision"] == "REFUSE" and result["task_response"] is None
@@ -42,6 +42,26 @@ def test_db_upgrade_then_ask_records_the_decision(env: Path, capsys: pytest.Capt
         assert conn.execute(text("SELECT decision, user_name FROM decisions")).one() == ("REFUSE", "cli")
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
     engine.dispose()
+
+
+def test_chat_holds_one_conversation_over_stdin_lines(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("How do I pick a lock?\n  \nAnd a padlock?\n/new\nhi\n"))
+    assert main(["chat", "--user", "taro"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith("[turn 1 · REFUSE") and out.splitlines()[1].startswith("[turn 2 ·")
+    assert out.splitlines()[2].startswith("[turn 1 ·")  # /new started another conversation
+    assert "empty" in err and "conversation #1" in err and "conversation #2" in err
+    engine = create_engine(f"sqlite:///{env / 'cli.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT conversation_id, turn, user_name FROM decisions ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 1, "taro"), (1, 2, "taro"), (2, 1, "taro")]
 
 
 def test_ask_with_bad_input_exits_non_zero(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,9 @@ def build_ui(services: Services) -> gr.Blocks:
             who = gr.HTML("", elem_id="so8t-user")
         with gr.Tabs(elem_id="so8t-tabs"):
             with gr.Tab("Chat / チャット", id="chat", elem_id="so8t-tab-chat"):
-                build_chat_tab(services.agent, services.auth, services.desk, services.limits)
+                build_chat_tab(
+                    services.agent, services.auth, services.desk, services.limits, services.conversations
+                )
             with gr.Tab(
                 "Reviewer / レビュー", id="reviewer", elem_id="so8t-tab-reviewer", visible=False
             ) as review:

@@ -151,7 +151,14 @@ def case_html(case: CaseDetail | None, *, note: str = "") -> str:
     parts.append(f"<div>from / 依頼者: {_e(case.user)} · request {_e(case.request_id)}</div>")
     if case.context.strip():
         parts.append(_block("Context / 前提", case.context, "so8t-case-context"))
-    parts.append(_block("Request / 依頼", case.request, "so8t-case-request"))
+    if case.history:
+        parts.append(conversation_html(case))
+    turn = (
+        f" (turn {case.conversation_turn} / {case.conversation_turn}ターン目)"
+        if case.conversation_turn
+        else ""
+    )
+    parts.append(_block(f"Request / 依頼{turn}", case.request, "so8t-case-request"))
     if case.appeal_text:
         parts.append(_block("Employee's appeal / 社員からの異議", case.appeal_text, "so8t-case-appeal"))
     colour = LABEL_COLOURS.get(case.model_decision, "#57606a")
@@ -177,6 +184,25 @@ def case_html(case: CaseDetail | None, *, note: str = "") -> str:
         parts.append(decided_html(case))
     parts.append("</div>")
     return "".join(parts)
+
+
+def conversation_html(case: CaseDetail) -> str:
+    """The earlier turns of the case's conversation (masked like the request), oldest first: the model
+    judged the request together with them, and so should the reviewer."""
+    rows = []
+    for m in case.history:
+        who = "employee / 社員" if m.get("role") == "user" else "assistant / アシスタント"
+        rows.append(
+            f"<div class='so8t-case-turn' data-role='{_e(m.get('role', ''))}' style='margin:4px 0'>"
+            f"<span style='font-weight:600'>{who}:</span> "
+            f"<span style='white-space:pre-wrap'>{_e(m.get('content', ''))}</span></div>"
+        )
+    return (
+        "<div class='so8t-case-conversation'><div style='font-weight:600;margin-top:10px'>"
+        f"Earlier in the conversation / それまでの会話 ({len(case.history) // 2})</div>"
+        "<div style='border:1px solid #d0d7de;border-radius:6px;padding:8px;background:#f6f8fa'>"
+        f"{''.join(rows)}</div></div>"
+    )
 
 
 def decided_html(case: CaseDetail) -> str:

@@ -216,3 +216,52 @@ def test_outcome_rows_and_appeal_choices() -> None:
     ]
     assert rows[1][4:] == ["", "refused / お断り", "no"]
     assert appeal_choices([make_outcome(), refused]) == [("01234567 · " + "x" * 48 + "…", "0123456789abcdef")]
+
+
+def make_turn(**changes: object):  # type: ignore[no-untyped-def]
+    from app.desks.conversations import TurnView
+
+    fields: dict[str, object] = {
+        "turn": 2,
+        "request_id": "r-2",
+        "request": "Now make it shorter.",
+        "decision": "ALLOW",
+        "confidence": 0.97,
+        "reason_code": "SAFE",
+        "rationale": "safe",
+        "category": None,
+        "reply": "Shorter agenda.",
+        "case_id": None,
+        "case_status": None,
+        "outcome": None,
+        "answer_pending": False,
+        "created_at": "2026-12-07T10:00:00+00:00",
+    }
+    return TurnView(**(fields | changes))
+
+
+def test_each_turn_of_the_chat_shows_its_badge_and_what_the_employee_was_shown() -> None:
+    from app.ui.chat import _in_flight, _texts, chat_messages, reply_markdown
+
+    assert "ALLOW · 回答します" in reply_markdown(make_turn()) and "Shorter agenda." in reply_markdown(
+        make_turn()
+    )
+    refused = reply_markdown(make_turn(decision="REFUSE", reply="Refused: weapons."))
+    assert "REFUSE · お断り" in refused and "Refused: weapons." in refused and "My requests" in refused
+    waiting = reply_markdown(make_turn(decision="ESCALATE", case_id=4, case_status="open", reply="x"))
+    assert "case #4" in waiting and "waiting" in waiting
+    assert "in review" in reply_markdown(make_turn(decision="ESCALATE", case_id=4, case_status="claimed"))
+    approved = make_turn(
+        decision="ESCALATE", case_id=4, case_status="decided", outcome="approved", reply="Yes."
+    )
+    assert "approved by a reviewer" in reply_markdown(approved) and reply_markdown(approved).endswith("Yes.")
+    writing = make_turn(
+        decision="ESCALATE", case_id=4, case_status="decided", outcome="approved", answer_pending=True
+    )
+    assert "answer being written" in reply_markdown(writing)
+    assert "empty answer" in reply_markdown(make_turn(reply=" "))
+    messages = chat_messages([make_turn(turn=1), make_turn()])
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    # the page sends messages back with list content; the poll compares text only
+    sent = [{"role": "user", "content": [{"type": "text", "text": "Now make it shorter."}]}]
+    assert _texts(sent) == [("user", "Now make it shorter.")] and not _in_flight(sent)

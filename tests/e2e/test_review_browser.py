@@ -45,11 +45,13 @@ def _only_case(services: Services) -> Case:
 def _employee_asks(page: Page, base_url: str, *questions: str) -> None:
     login(page, base_url, EMPLOYEE)
     expect(page.get_by_role("tab", name="Reviewer / レビュー")).to_be_hidden()  # cosmetic; the server checks
+    page.get_by_text("Context for a new conversation / 新しい会話の前提").click()
     page.locator("#so8t-context textarea").fill(CONTEXT)
     for number, question in enumerate(questions or (QUESTION,), start=1):
         page.locator("#so8t-message textarea").fill(question)
         page.locator("#so8t-send").click()
-        expect(page.locator("#so8t-answer")).to_contain_text(f"case #{number}.")
+        reply = page.locator("#so8t-chatbot [data-testid=bot]").nth(number - 1)
+        expect(reply).to_contain_text(f"case #{number}")
         waiting = page.locator("#so8t-myrequests [role=row][data-index]").filter(
             has_text="waiting for review / レビュー待ち"
         )

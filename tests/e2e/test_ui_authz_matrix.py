@@ -25,6 +25,7 @@ NOT_ALLOWED = "may not do this"
 
 UI_POLICY: dict[str, frozenset[str]] = {
     "/ask": EVERYONE,
+    "/chat": EVERYONE,
     "/my_requests": EVERYONE,
     "/appeal": EVERYONE,
     "/review_queue": REVIEWERS,

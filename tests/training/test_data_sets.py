@@ -80,7 +80,25 @@ def test_a_new_set_goes_last_so_earlier_files_stay_byte_identical() -> None:
     names = ["hard_benign", "ja_office", "ja_harmful", "en_office", "everyday"]
     assert [ds.name for ds in build.DATA_SETS] == names
     # the LOSO data and the nightly's rehearsal read the same files, in the same order
-    assert [path.name for path in PROJECT_SETS] == [f"{name}.jsonl" for name in names]
+    assert [path.name for path in PROJECT_SETS] == [f"{name}.jsonl" for name in [*names, "multiturn"]]
+
+
+def test_the_multi_turn_set_is_what_its_generator_writes_and_reads_as_conversations() -> None:
+    from training.datasets.project import multiturn
+
+    path = PROJECT_SETS[-1]
+    expected = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in multiturn.multiturn_rows())
+    assert path.read_text(encoding="utf-8") == expected
+    rows = read_rows(path)
+    counts = Counter((r.lang, str(r.label)) for r in rows)
+    for lang in ("en", "ja"):  # the minimum kinds, both languages
+        assert (
+            counts[(lang, "REFUSE")] >= 60
+            and counts[(lang, "ALLOW")] >= 60
+            and counts[(lang, "ESCALATE")] >= 30
+        )
+    assert all(r.history and r.source == "multiturn" for r in rows)
+    assert len({r.text_hash() for r in rows}) == len(rows)
 
 
 def test_rows_follow_the_schema_and_are_unique(built: dict[str, list[dict[str, str]]]) -> None:

@@ -16,8 +16,10 @@ from training.datasets.rows import SafetyRow, read_rows, sample_per_group
 
 PROJECT_DATA = Path(__file__).resolve().parent / "project"
 SEED_SET = Path(__file__).resolve().parent / "seed" / "enterprise_seed.jsonl"
-PROJECT_SETS: tuple[Path, ...] = tuple(  # project/, in build order (the nightly rehearses them too)
-    PROJECT_DATA / f"{data_set.name}.jsonl" for data_set in DATA_SETS
+MULTITURN_SET = PROJECT_DATA / "multiturn.jsonl"  # conversations (its own generator: project/multiturn.py)
+PROJECT_SETS: tuple[Path, ...] = (  # project/, in build order (the nightly rehearses them too)
+    *(PROJECT_DATA / f"{data_set.name}.jsonl" for data_set in DATA_SETS),
+    MULTITURN_SET,
 )
 PROJECT_FILES: tuple[Path, ...] = (SEED_SET, *PROJECT_SETS)
 

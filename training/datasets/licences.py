@@ -27,6 +27,7 @@ SOURCE_LICENCES: dict[str, str] = {
     "ja_harmful": "Apache-2.0 (project data)",
     "en_office": "Apache-2.0 (project data)",
     "everyday": "Apache-2.0 (project data)",
+    "multiturn": "Apache-2.0 (project data)",
 }
 
 # Sources that must never be in the training set of an artefact we ship: evaluation only.
