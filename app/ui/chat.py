@@ -265,12 +265,7 @@ def build_chat_tab(
         msg: str, cid: int | None, ctx: str, shown: Messages | None, request: gr.Request
     ) -> Iterator[dict[Any, Any]]:
         who = signed_in(auth, request, "chat", unverified_ok=True)
-        wait = limits.user_wait(who.username)
-        if wait:
-            raise gr.Error(
-                f"Too many requests: please wait {wait} s and try again. / "
-                f"リクエストが多すぎます。{wait} 秒後にもう一度お試しください。"
-            )
+        _check_rate(limits, who)
         if not (msg or "").strip():
             agent.clean(ctx, msg)  # the edge's own message (and its counter), before anything is shown
         history = list(shown or [])
@@ -333,12 +328,7 @@ def build_chat_tab(
         verdict: PolicyDecision | None = None
         text = ""
         who = signed_in(auth, request, "chat", unverified_ok=True)
-        wait = limits.user_wait(who.username)
-        if wait:
-            raise gr.Error(
-                f"Too many requests: please wait {wait} s and try again. / "
-                f"リクエストが多すぎます。{wait} 秒後にもう一度お試しください。"
-            )
+        _check_rate(limits, who)
         try:
             for event in agent.run_stream(ctx, msg, user=who.username, role=who.role):
                 if event.kind == "decision":
@@ -372,6 +362,15 @@ def build_chat_tab(
         sent.then(mine.refresh, None, mine.outputs, show_progress="hidden", **private)
     timer.tick(poll, [current, chatbot], [chatbot], show_progress="hidden", **private)
     ask_btn.click(ask, inputs=[context, message], outputs=[badge, answer, details], api_name="ask")
+
+
+def _check_rate(limits: RateLimits, who: Principal) -> None:
+    wait = limits.user_wait(who.username)
+    if wait:
+        raise gr.Error(
+            f"Too many requests: please wait {wait} s and try again. / "
+            f"リクエストが多すぎます。{wait} 秒後にもう一度お試しください。"
+        )
 
 
 def _texts(messages: Messages) -> list[tuple[str, str]]:
