@@ -149,7 +149,9 @@ def build_chat_tab(
         "only requests judged safe are answered.  \n"
         "アシスタントと会話できます。各メッセージはそれまでの会話と合わせて安全性を確認し、問題のない依頼にのみ回答します。"
     )
-    current = gr.State(None)  # the open conversation's id (None: a new one starts with the next message)
+    # the open conversation's id (None: a new one starts with the next message); a hidden number, not a
+    # gr.State: a State makes every page hold a heartbeat connection open to the server
+    current = gr.Number(None, visible=False, precision=0, elem_id="so8t-conversation-id")
     with gr.Row():
         with gr.Column(scale=1, min_width=240):
             picker = gr.Radio(
@@ -196,7 +198,7 @@ def build_chat_tab(
         answer = gr.Markdown("", elem_id="so8t-answer")
         ask_btn = gr.Button("ask", elem_id="so8t-ask")
     mine = build_my_requests(desk, auth)
-    timer = gr.Timer(POLL_SECONDS)
+    timer = gr.Timer(POLL_SECONDS, active=False)  # polls only while a conversation is open
 
     def who_chats(request: gr.Request) -> Principal:
         return signed_in(auth, request, "chat")
@@ -219,6 +221,7 @@ def build_chat_tab(
             current: cid,
             chatbot: chat_messages(detail.turn_list) if detail else [],
             title: detail.title if detail else "",
+            timer: gr.Timer(active=detail is not None),
         }
 
     def select(cid: int | None, request: gr.Request) -> dict[Any, Any]:
@@ -229,10 +232,18 @@ def build_chat_tab(
             chatbot: chat_messages(detail.turn_list) if detail else [],
             title: detail.title if detail else "",
             details: None,
+            timer: gr.Timer(active=detail is not None),
         }
 
     def start_new() -> dict[Any, Any]:
-        return {current: None, chatbot: [], picker: gr.Radio(value=None), title: "", details: None}
+        return {
+            current: None,
+            chatbot: [],
+            picker: gr.Radio(value=None),
+            title: "",
+            details: None,
+            timer: gr.Timer(active=False),
+        }
 
     def do_rename(cid: int | None, text: str, request: gr.Request) -> dict[Any, Any]:
         who = who_chats(request)
@@ -259,6 +270,7 @@ def build_chat_tab(
             chatbot: [],
             title: "",
             details: None,
+            timer: gr.Timer(active=False),
         }
 
     def talk(
@@ -310,6 +322,7 @@ def build_chat_tab(
                     chatbot: chat_messages(detail.turn_list),
                     picker: gr.Radio(choices=conversation_choices(conversations, who), value=cid),
                     title: detail.title,
+                    timer: gr.Timer(active=True),
                 }
         yield final
 
@@ -348,13 +361,14 @@ def build_chat_tab(
             raise gr.Error(str(exc)) from exc
 
     private: dict[str, Any] = {"api_visibility": "private"}
-    gr.on(None, load, outputs=[picker, current, chatbot, title], **private)  # on page load
-    picker.input(select, [picker], [current, chatbot, title, details], **private)
-    new.click(start_new, None, [current, chatbot, picker, title, details], **private)
-    chatbot.clear(start_new, None, [current, chatbot, picker, title, details], **private)  # its own clear
+    cleared = [current, chatbot, picker, title, details, timer]
+    gr.on(None, load, outputs=[picker, current, chatbot, title, timer], **private)  # on page load
+    picker.input(select, [picker], [current, chatbot, title, details, timer], **private)
+    new.click(start_new, None, cleared, **private)
+    chatbot.clear(start_new, None, cleared, **private)  # its own clear button: a new conversation
     rename.click(do_rename, [current, title], [picker], **private)
-    delete.click(do_delete, [current], [picker, current, chatbot, title, details], **private)
-    outputs = [chatbot, message, current, picker, title, details]
+    delete.click(do_delete, [current], cleared, **private)
+    outputs = [chatbot, message, current, picker, title, details, timer]
     for sent in (
         send.click(talk, [message, current, context, chatbot], outputs, api_name="chat"),
         message.submit(talk, [message, current, context, chatbot], outputs, **private),

@@ -156,6 +156,7 @@ def test_nightly_sources_rehearse_the_project_sets_by_default(tmp_path: Path) ->
         "ja_harmful.jsonl",
         "en_office.jsonl",
         "everyday.jsonl",
+        "multiturn.jsonl",
         "extra.jsonl",
     ]
     assert all(f.is_file() for f in on.files[:-1]) and on.seed_set is not None
