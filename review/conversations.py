@@ -79,11 +79,10 @@ def start(*, session: Session, user: str, now: datetime, title: str = "", contex
     return conversation
 
 
-def owned(*, session: Session, conversation_id: int, user: str, lock: bool = False) -> Conversation:
+def owned(*, session: Session, conversation_id: int, user: str) -> Conversation:
     """``user``'s conversation ``conversation_id``; ``ConversationNotFound`` for anyone else's or a deleted
-    one. ``lock`` takes the row for update (the next turn's number is allotted under it)."""
-    query = select(Conversation).where(Conversation.id == conversation_id)
-    conversation = session.scalars(query.with_for_update() if lock else query).first()
+    one."""
+    conversation = session.get(Conversation, conversation_id)
     if conversation is None or conversation.user_name != user or conversation.deleted_at is not None:
         raise ConversationNotFound(f"conversation {conversation_id} not found")
     return conversation

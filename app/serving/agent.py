@@ -231,9 +231,11 @@ class Agent:
         """Keep this turn's cache where the conversation's next turn will look: under the key of the history
         it will be judged with (this turn and its reply appended, cleaned as the next request's will be)."""
         try:
-            turns = (*clean.history, Turn(user=clean.user_request, assistant=reply))
-            following, _ = clean_history(turns, max_turns=len(turns) + 1, max_chars=10**9)
-            runtime.keep(prefill, prefix_key(user, clean.context, following))
+            # the earlier turns are clean already; only the new one is cleaned as the next request's will be
+            latest, _ = clean_history(
+                [Turn(user=clean.user_request, assistant=reply)], max_turns=2, max_chars=10**9
+            )
+            runtime.keep(prefill, prefix_key(user, clean.context, (*clean.history, *latest)))
         except Exception:  # a cache that cannot be kept only costs the next turn a full prefill
             log.warning("could not keep the conversation's prefix cache", exc_info=True)
 
