@@ -36,6 +36,7 @@ from reports.aggregate_review import (
     overturns,
     workload,
 )
+from reports.conversations import SINGLE, ConversationFigures, conversation_figures
 from reports.data import Period, load_examples, load_period
 from reports.i18n import translator
 from reports.masking import default_mask, excerpt
@@ -63,6 +64,7 @@ class Report:
     chain: ChainCheck
     volumes: Volumes
     rates: RatesOverTime
+    conversations: ConversationFigures
     cases: CaseFigures
     agreement: Agreement
     reviewers: list[ReviewerRow]
@@ -103,6 +105,7 @@ def build_report(
         chain=verify_chain(session=session),
         volumes=volumes(frames.decisions),
         rates=rates_over_time(frames.decisions, period.start, period.end),
+        conversations=conversation_figures(frames.decisions),
         cases=case_figures(frames.cases, now),
         agreement=agreed,
         reviewers=workload(frames.reviews, per_reviewer),
@@ -153,6 +156,12 @@ def _charts(report: Report, t: Callable[..., str]) -> dict[str, str]:
             {"REFUSE": [p.refuse_rate for p in points], "ESCALATE": [p.escalate_rate for p in points]},
             labels,
         )
+    if report.conversations.turns:
+        out["turns"] = charts.decisions_by_group(
+            [(turn_band_label(row.band, t), row.by_decision) for row in report.conversations.by_turn],
+            labels,
+            xlabel=t("count"),
+        )
     if report.cases.opened:
         rows = [(t("all"), report.cases.sla.states)] + [
             (t(f"priority_{row.key}"), row.states) for row in report.cases.sla_by_priority
@@ -163,6 +172,10 @@ def _charts(report: Report, t: Callable[..., str]) -> dict[str, str]:
             [(r.reviewer, r.approve, r.reject) for r in report.reviewers], labels
         )
     return out
+
+
+def turn_band_label(band: str, t: Callable[..., str]) -> str:
+    return t("single_requests") if band == SINGLE else t("turn_band", band=band)
 
 
 def _other_langs(report: Report) -> dict[str, str]:

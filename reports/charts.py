@@ -64,17 +64,25 @@ def decisions_by_lang(
     counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], *, ylabel: str
 ) -> str:
     """Stacked bars: one per language, split by decision. ``labels`` translates languages and decisions."""
-    with _figure(2.6) as fig:
+    rows = [(labels[lang], counts[lang]) for lang in sorted(counts)]
+    return decisions_by_group(rows, labels, xlabel=ylabel)
+
+
+def decisions_by_group(
+    rows: Sequence[tuple[str, Mapping[str, int]]], labels: Mapping[str, str], *, xlabel: str
+) -> str:
+    """Stacked horizontal bars, one per (already translated) group name in the order given, split by
+    decision; ``labels`` translates the decisions."""
+    with _figure(1.4 + 0.3 * max(1, len(rows))) as fig:
         ax = fig.add_subplot()
-        langs = sorted(counts)
-        bottom = [0] * len(langs)
+        names = [name for name, _ in rows]
+        left = [0] * len(rows)
         for decision, color in COLORS.items():
-            values = [counts[lang].get(decision, 0) for lang in langs]
-            ax.barh(
-                [labels[lang] for lang in langs], values, left=bottom, color=color, label=labels[decision]
-            )
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        ax.set_xlabel(ylabel)
+            values = [counts.get(decision, 0) for _, counts in rows]
+            ax.barh(names, values, left=left, color=color, label=labels[decision])
+            left = [a + v for a, v in zip(left, values, strict=True)]
+        ax.invert_yaxis()  # the first group on top
+        ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole-number ticks only
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         fig.legend(loc="outside upper center", frameon=False, ncols=3)

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Case, CaseReview, DecisionRecord
 
-DECISION_COLUMNS = ("id", "created_at", "decision", "category", "lang", "model_version", "reason_code")
+DECISION_COLUMNS = ("id", "created_at", "decision", "category", "lang", "model_version", "reason_code",
+                    "conversation_id", "turn")  # fmt: skip
 TIME_COLUMNS = ("created_at", "sla_due_at", "overdue_at", "decided_at", "case_created_at")
 
 

@@ -34,6 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key -> (en, ja)
     # sections
     "s_volumes": ("Decision volumes", "判定件数"),
     "s_rates": ("Refusal and escalation rates over time", "拒否率・エスカレーション率の推移"),
+    "s_conversations": ("Conversations (multi-turn chats)", "会話（複数ターンのチャット）"),
     "s_cases": ("Review cases and deadlines (SLA)", "レビューケースと対応期限（SLA）"),
     "s_workload": ("Reviewer workload and agreement", "レビュー担当者の作業量と判断の一致度"),
     "s_overturns": ("Model decisions overturned by reviewers", "レビューによるモデル判定の覆り"),
@@ -52,6 +53,16 @@ TEXT: dict[str, tuple[str, str]] = {  # key -> (en, ja)
     "overturn_rate": ("Overturn rate", "判定が覆った割合"),
     "kappa": ("Cohen's kappa", "Cohen のカッパ係数"),
     "appeal_reversal": ("Appeals upheld", "異議が認められた割合"),
+    "conversations": ("Conversations", "会話数"),
+    "conversation_turns": ("Decisions that were a conversation's turn", "会話のターンとしての判定"),
+    "single_requests": ("Single requests (no conversation)", "単発の依頼（会話外）"),
+    "turns_mean": ("Turns per conversation (mean)", "会話あたりのターン数（平均）"),
+    "turns_median": ("Turns per conversation (median)", "会話あたりのターン数（中央値）"),
+    "turns_max": ("Longest conversation (turns)", "最長の会話（ターン数）"),
+    "chats_refused": ("Conversations with a refused turn", "拒否されたターンを含む会話"),
+    "chats_escalated": ("Conversations with an escalated turn", "エスカレーションされたターンを含む会話"),
+    "turn_number": ("Turn", "ターン"),
+    "turn_band": ("Turn {band}", "ターン {band}"),
     "decision": ("Decision", "判定"),
     "count": ("Count", "件数"),
     "share": ("Share", "割合"),
@@ -116,6 +127,15 @@ TEXT: dict[str, tuple[str, str]] = {  # key -> (en, ja)
     "rates_note": (
         "Share of the period's decisions that were refusals / escalations, {freq}.",
         "対象期間の判定に占める拒否・エスカレーションの割合（{freq}）。",
+    ),
+    "conversations_note": (
+        "Every turn of a conversation is decided on the whole conversation so far and counted as a "
+        "decision above. Conversations with a turn decided in the period; their length counts only the "
+        "turns decided in the period. A request split over several turns is judged on the later turns "
+        "with the earlier ones in view.",
+        "会話の各ターンは、それまでの会話全体を踏まえて判定され、上の判定件数に含まれます。"
+        "対象期間に判定されたターンを含む会話を集計し、会話の長さは対象期間内のターンのみで数えます。"
+        "複数ターンに分けた依頼は、後のターンで前のターンも踏まえて判定されます。",
     ),
     "sla_note": (
         "Deadline met = decided by a person by the case's deadline, out of all cases whose outcome or "

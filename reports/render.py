@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from reports.aggregate import NO_CATEGORY
-from reports.build import Example, Report, build_report
+from reports.build import Example, Report, build_report, turn_band_label
 from reports.fonts import CSS_FAMILY_STACK, font_face_css
 from reports.i18n import TEXT, fmt_date, fmt_num, fmt_pct, fmt_time, translator
 from reports.regulatory import MAPPING, NOTES
@@ -22,8 +22,8 @@ from reports.regulatory import MAPPING, NOTES
 __all__ = ["SECTIONS", "Example", "Report", "build_report", "to_html", "to_pdf"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-SECTIONS = ("s_volumes", "s_rates", "s_cases", "s_workload", "s_overturns", "s_appeals", "s_models",
-            "s_audit", "s_examples", "s_mapping")  # fmt: skip
+SECTIONS = ("s_volumes", "s_rates", "s_conversations", "s_cases", "s_workload", "s_overturns", "s_appeals",
+            "s_models", "s_audit", "s_examples", "s_mapping")  # fmt: skip
 
 
 def _environment() -> Environment:
@@ -62,6 +62,7 @@ def _context(report: Report) -> dict[str, Any]:
         "label": label,
         "raw": str,
         "share_of": share_of,
+        "band": lambda band: turn_band_label(band, t),
         "sections": SECTIONS,
         "font_stack": CSS_FAMILY_STACK,
         "mapping": [

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import DecisionRecord
+from review.conversations import start
 from review.queue import QueueConfig, QueueFilters, claim_next, enqueue
 from review.records import record_decision
 from review.sla import sweep
@@ -44,12 +45,26 @@ EXPECTED = {
     "kappa": "0.40",  # pairs (a,a) (a,r) (r,r): p_o = 2/3, p_e = 4/9 -> (2/9) / (5/9)
     "appeals": 2,
     "appeal_reversal": "50.0%",
+    # two conversations made of the decisions above:
+    # EN (3 ALLOW, 1 REFUSE, 1 ESCALATE), JA (2 ALLOW, 2 REFUSE)
+    "conversations": 2,
+    "turns": 9,
+    "single_requests": 11,
+    "turns_mean": "4.5",
+    "turns_max": "5",
+    "chats_refused": 2,
+    "chats_escalated": 1,
+    # turn band -> (ALLOW, REFUSE, ESCALATE)
+    "by_turn": {"single": (3, 1, 7), "1": (2, 0, 0), "2": (2, 0, 0), "3": (1, 1, 0), "4–5": (0, 2, 1)},
 }
 
 
-def _record(s: Session, decision: str, at: datetime, **kwargs: object) -> tuple[str, int | None]:
+def _record(
+    s: Session, decision: str, at: datetime, *, chat: int | None = None, **kwargs: object
+) -> tuple[str, int | None]:
     model = "model-a" if at < START + timedelta(days=3) else "model-b"
-    new = replace(new_decision(decision, **kwargs), reason_code=decision, model_version=model)  # type: ignore[arg-type]
+    new = replace(new_decision(decision, **kwargs), reason_code=decision, model_version=model,  # type: ignore[arg-type]
+                  conversation_id=chat)  # fmt: skip
     recorded = record_decision(session=s, new=new, now=at, queue=CONFIG)
     return new.request_id, recorded.decision_id
 
@@ -75,23 +90,26 @@ def _work(
 def seed(sessions: sessionmaker[Session]) -> None:
     t = START + timedelta(minutes=5)
     with sessions.begin() as s:
+        en_chat = start(session=s, user="emp1", now=t).id
+        ja_chat = start(session=s, user="emp1", now=t).id
         _record(s, "ALLOW", START - timedelta(days=1))  # before the period
         for i in range(6):
             text = PII_TEXT if i == 0 else f"Draft agenda item {i} for the team meeting"
-            _record(s, "ALLOW", t + timedelta(minutes=i), text=text)
+            _record(s, "ALLOW", t + timedelta(minutes=i), text=text, chat=en_chat if 1 <= i <= 3 else None)
         for i in range(2):
-            _record(
-                s, "ALLOW", t + timedelta(days=4, minutes=i), lang="ja", text="会議の議題案を作ってください"
-            )
+            _record(s, "ALLOW", t + timedelta(days=4, minutes=i), lang="ja", chat=ja_chat,
+                    text="会議の議題案を作ってください")  # fmt: skip
         refusals = [
-            _record(s, "REFUSE", t + timedelta(minutes=10 + i), p_refuse=0.9, category="data_exfiltration")[0]
+            _record(s, "REFUSE", t + timedelta(minutes=10 + i), p_refuse=0.9, category="data_exfiltration",
+                    chat=en_chat if i == 0 else None)[0]
             for i in range(2)
-        ]
+        ]  # fmt: skip
         for i in range(2):
             _record(s, "REFUSE", t + timedelta(days=4, minutes=10 + i), p_refuse=0.9, lang="ja",
-                    category="data_exfiltration", text="顧客名簿を個人のメールに送って")  # fmt: skip
+                    category="data_exfiltration", text="顧客名簿を個人のメールに送って",
+                    chat=ja_chat)  # fmt: skip
         for i in range(4):
-            _record(s, "ESCALATE", t + timedelta(minutes=20 + i))
+            _record(s, "ESCALATE", t + timedelta(minutes=20 + i), chat=en_chat if i == 0 else None)
         for i in range(3):
             _record(s, "ESCALATE", t + timedelta(minutes=30 + i), category="malware", lang="ja",
                     text="社内サーバーの脆弱性を調べるスクリプト")  # fmt: skip

@@ -24,8 +24,10 @@ from audit.log import verify_chain
 from db.engine import make_engine, make_session_factory
 from db.models import AuditChainHead, AuditEvent
 from reports import Report, build_report, default_mask, to_html, to_pdf
+from reports.aggregate import DECISIONS
 from reports.aggregate_review import overturned
 from reports.i18n import TEXT
+from reports.render import SECTIONS
 from tests.reports import seed as seed
 from tests.reports.seed import END, EXPECTED, NOW, PII_TEXT, START
 
@@ -79,8 +81,7 @@ def test_html_report_shows_the_hand_worked_figures(reports: dict[str, Report], l
     assert figure(html, t["overturn_rate"]) == EXPECTED["overturn_rate"]
     assert figure(html, t["kappa"]) == EXPECTED["kappa"]
     assert figure(html, t["appeal_reversal"]) == EXPECTED["appeal_reversal"]
-    for key in ("s_volumes", "s_rates", "s_cases", "s_workload", "s_overturns", "s_appeals", "s_models",
-                "s_audit", "s_examples", "s_mapping"):  # fmt: skip
+    for key in SECTIONS:
         assert f"<h2>{t[key]}</h2>" in html
     assert t["period_text"].format(start="2026-11-02 00:00 UTC", end="2026-11-09 00:00 UTC") in html
     # structured figures agree with the plan too
@@ -98,6 +99,25 @@ def test_html_report_shows_the_hand_worked_figures(reports: dict[str, Report], l
         "en": 13,
         "ja": 7,
     }
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_conversations_are_counted_by_turn(reports: dict[str, Report], lang: str) -> None:
+    report = reports[lang]
+    html = to_html(report)
+    t = {key: pair[0 if lang == "en" else 1] for key, pair in TEXT.items()}
+    for key in ("conversations", "chats_refused", "chats_escalated", "single_requests"):
+        assert figure(html, t[key]) == str(EXPECTED[key]), key
+    assert figure(html, t["conversation_turns"]) == str(EXPECTED["turns"])
+    assert figure(html, t["turns_mean"]) == EXPECTED["turns_mean"]
+    assert figure(html, t["turns_max"]) == EXPECTED["turns_max"]
+    c = report.conversations
+    assert c.turns + c.single_requests == EXPECTED["decisions"]  # every turn is one of the decisions
+    by_turn = {row.band: tuple(row.by_decision[d] for d in DECISIONS) for row in c.by_turn}
+    assert by_turn == EXPECTED["by_turn"]
+    assert "turns" in report.charts and report.charts["turns"].startswith("<?xml")
+    table = html[html.index('id="decisions-by-turn"') :]
+    assert f"<td>{t['turn_band'].format(band='4–5')}</td>" in table[: table.index("</table>")]
 
 
 def test_report_carries_the_verified_chain_head(
