@@ -53,6 +53,9 @@ INVALID: dict[int | str, dict[str, object]] = {
     400: {"description": "The body could not be parsed"},
     422: {"model": InvalidInput, "description": "Invalid input"},
 }
+NOT_RECORDED: dict[int | str, dict[str, object]] = {
+    503: {"description": "Refused: the database cannot record decisions now (see Retry-After)"}
+}
 
 
 class Health(BaseModel):
@@ -90,7 +93,7 @@ def build_router(services: Services) -> APIRouter:
         responses={
             401: {"description": "Not signed in"},
             **INVALID,
-            503: {"description": "Refused: the database cannot record decisions now (see Retry-After)"},
+            **NOT_RECORDED,
             **RATE_LIMITED,
         },
     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.agent import INVALID
+from app.api.agent import INVALID, NOT_RECORDED
 from app.desks.conversations import (
     ConversationDetail,
     ConversationError,
@@ -140,7 +140,7 @@ def build_conversations_router(services: Services) -> APIRouter:
         tags=["conversations"],
         responses={
             **ERRORS,
-            503: {"description": "Refused: the database cannot record decisions now (see Retry-After)"},
+            **NOT_RECORDED,
             **RATE_LIMITED,
         },
     )

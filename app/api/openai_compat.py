@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.agent import INVALID
+from app.api.agent import INVALID, NOT_RECORDED
 from app.identity.accounts import Principal
 from app.services import Services
 from app.serving.agent import AgentResult, RecordingError, StreamEvent
@@ -161,7 +161,7 @@ def build_openai_router(services: Services) -> APIRouter:
             200: {"content": {"text/event-stream": {}}, "description": "A completion, or its event stream"},
             401: {"description": "Not signed in"},
             **INVALID,
-            503: {"description": "Refused: the database cannot record decisions now (see Retry-After)"},
+            **NOT_RECORDED,
             **RATE_LIMITED,
         },
     )

@@ -78,18 +78,7 @@ class LlamaCppRuntime:
 
     @torch.inference_mode()
     def prefill(self, context: str, user_request: str) -> Prefill:
-        ids = self._ids(render_prompt(self.tokenizer, context, user_request))
-        slot = Slot(n_past=len(ids))
-        with self.lock:
-            self.engine.claim(slot)
-            pooled, logits = self.engine.prefill_seqs([ids])
-        return Prefill(
-            input_ids=torch.tensor([ids]),
-            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
-            cache=slot,
-            next_logits=logits,
-            probs=as_probs(self.head.probs(pooled)[0]),
-        )
+        return self._prefill(render_prompt(self.tokenizer, context, user_request), key=None, turn=False)
 
     @torch.inference_mode()
     def prefill_turn(
@@ -97,7 +86,11 @@ class LlamaCppRuntime:
     ) -> Prefill:
         """A conversation's turn: as ``prefill`` on the whole conversation, continuing (``key``) from the
         sequence state ``keep`` saved, trimmed to the longest common prefix of the token ids."""
-        ids = self._ids(render_prompt(self.tokenizer, context, user_request, history=history))
+        prompt = render_prompt(self.tokenizer, context, user_request, history=history)
+        return self._prefill(prompt, key=key, turn=True)
+
+    def _prefill(self, prompt: str, *, key: str | None, turn: bool) -> Prefill:
+        ids = self._ids(prompt)
         entry = self.prefixes.take(key) if key else None
         start = min(common_prefix(entry.ids, ids), len(ids) - 1) if entry is not None else 0
         slot = Slot(n_past=len(ids))
@@ -106,11 +99,10 @@ class LlamaCppRuntime:
                 slot.saved = entry.cache
                 self.engine.claim(slot)  # the kept state into sequence 0
                 self.engine.trim(0, start)
-                pooled, logits = self.engine.prefill_seqs([ids], start)
             else:
                 start = 0
                 self.engine.claim(slot)
-                pooled, logits = self.engine.prefill_seqs([ids])
+            pooled, logits = self.engine.prefill_seqs([ids], start)
         return Prefill(
             input_ids=torch.tensor([ids]),
             attention_mask=torch.ones(1, len(ids), dtype=torch.long),
@@ -118,7 +110,7 @@ class LlamaCppRuntime:
             next_logits=logits,
             probs=as_probs(self.head.probs(pooled)[0]),
             reused_tokens=start,
-            turn=True,
+            turn=turn,
         )
 
     def keep(self, prefill: Prefill, key: str) -> None:
