@@ -4,11 +4,19 @@ For every variant, in its own process (so peak RSS and load time are its own): f
 time, prefill and decode tokens/s (best of --repeats, median over fixed prompts, N new tokens forced), and the
 policy decisions on the same evaluation rows -- the 'test' split of --data (never trained on by either
 head), at most --per-group rows per (source, label) -- with `so8t eval`'s metrics. Decision agreement is
-reported against fp32 with the served (layer-16) head and against fp32 with the final-layer head the GGUFs
-ship, which separates the head variant's effect from the quantisation's.
+reported against fp32 with the served (layer-16) head and against fp32 with the final-layer head variant
+(model/assets/default_head_llama_cpp), which separates the head's effect from the quantisation's.
+
+Variants: fp32 / fp32-final (transformers with either head); QUANT (a GGUF of --gguf-dir, served with the
+head in its side artefact: the served layer-16 head since `so8t export gguf` ships it, read by the eval
+callback); QUANT-final (a GGUF of --final-gguf-dir, exported with --head-dir
+model/assets/default_head_llama_cpp: the final-layer variant from llama.cpp's embeddings output, as
+served before the layer could be read).
 
   .venv/bin/python bench/quant_bench.py --data ../shared/benchdata/dev.jsonl --gguf-dir var/gguf \
-      [--per-group 20] [--variants fp32,fp32-final,f16,q4_k_m,q4_k_s,iq4_xs] [--out var/quant_bench.json]
+      [--final-gguf-dir var/gguf-final] [--per-group 20] \
+      [--variants fp32,fp32-final,f16,q4_k_m,q4_k_s,iq4_xs,f16-final,q4_k_m-final] \
+      [--out var/quant_bench.json]
 """
 
 from __future__ import annotations
@@ -68,7 +76,9 @@ def run_one(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         weights = ensure_default_model(Path("var/models")).glob("*.safetensors")
         runtime, size = loaded.runtime, sum(f.stat().st_size for f in weights)
     else:
-        gguf = next(Path(args.gguf_dir).glob(f"*-{variant}.gguf"))
+        final = variant.endswith("-final")
+        quant = variant.removesuffix("-final")
+        gguf = next(Path(args.final_gguf_dir if final else args.gguf_dir).glob(f"*-{quant}.gguf"))
         loaded = load_model(
             Settings(backend="llama_cpp", gguf_path=gguf, prefill_batch_max=1, _env_file=None)  # type: ignore[call-arg]
         )
@@ -150,6 +160,12 @@ def main() -> int:
     parser.add_argument("--data", type=Path, required=True, help="JSONL in the benchdata schema")
     parser.add_argument(
         "--gguf-dir", type=Path, default=Path("var/gguf"), help="`so8t export gguf --out` folder"
+    )
+    parser.add_argument(
+        "--final-gguf-dir",
+        type=Path,
+        default=Path("var/gguf-final"),
+        help="GGUFs exported with --head-dir model/assets/default_head_llama_cpp (QUANT-final variants)",
     )
     parser.add_argument("--variants", default="fp32,fp32-final,f16,q4_k_m,q4_k_s,iq4_xs")
     parser.add_argument("--per-group", type=int, default=20, help="eval rows per (source, label)")

@@ -26,10 +26,11 @@ tokenises prompts exactly as transformers does, then quantise with llama.cpp's q
 NAME.gguf goes NAME.so8t/: the safety head and its calibration, the tokenizer, and a manifest tying
 them to the GGUF's SHA-256. Serve one with SO8T_BACKEND=llama_cpp SO8T_GGUF_PATH=DIR/NAME.gguf.
 
-llama.cpp's embeddings output is the final normed hidden state, so the head shipped must read that
-layer. The committed default head reads layer 16, so for the default model its final-layer variant
-(model/assets/default_head_llama_cpp, trained on llama.cpp's own embeddings with
-`so8t train-head --gguf F16.gguf`) is shipped; for another model pass --head-dir.
+The served safety head is shipped: llama.cpp reads its layer during the prefill (layer 16 for the
+default head, through an eval callback on the graph tensor l_out-15; a final-layer head from its
+embeddings output), so llama.cpp decides on the same representation as transformers. --head-dir ships
+another head, e.g. model/assets/default_head_llama_cpp (the final-layer variant trained on llama.cpp's
+embeddings before the layer could be read).
 
 Needs the gguf extra: pip install -e '.[gguf]' (builds llama.cpp, several minutes)."""
 
@@ -63,8 +64,8 @@ def add_export_parser(sub: Subparsers) -> None:
     p.add_argument(
         "--head-dir",
         type=Path,
-        help="head artifact reading the final hidden state (default: the served head if it does, "
-        "else the committed variant for the default model)",
+        help="head artifact to ship (default: the served head; e.g. model/assets/default_head_llama_cpp, "
+        "the final-layer variant trained on llama.cpp's embeddings)",
     )
     p.add_argument(
         "--imatrix-data",
@@ -77,18 +78,16 @@ def add_export_parser(sub: Subparsers) -> None:
 
 
 def llama_head_for(settings: Settings, explicit: Path | None) -> Path:
-    """The head folder to ship: --head-dir, the served head if final-layer, or the default's variant."""
-    if explicit is not None:
-        return explicit
-    served = settings.head_dir or default_head_dir()
-    if load_head(served).config.layer == -1:
-        return served
-    if settings.head_dir is None and settings.model_name_or_path == "default":
-        return default_llama_head_dir()
-    raise GGUFExportError(
-        f"the served head {served} reads a middle layer; train a final-layer variant "
-        "(so8t train-head --layers=-1 ...) and pass it with --head-dir"
-    )
+    """The head folder to ship: --head-dir, else the served head (llama.cpp reads its layer). A head on the
+    token embeddings is refused here, before the model loads (the export checks the layer count too)."""
+    head = explicit if explicit is not None else settings.head_dir or default_head_dir()
+    layer = load_head(head).config.layer
+    if layer == 0 or layer < -1:
+        raise GGUFExportError(
+            f"the safety head in {head} reads hidden layer {layer}, which cannot be served by llama.cpp "
+            "(a decoder layer's output 1..N or -1, the final one, can)"
+        )
+    return head
 
 
 def calibration_pairs(path: Path, n: int) -> list[tuple[str, str]]:

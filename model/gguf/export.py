@@ -6,9 +6,9 @@ GGUF (:mod:`model.gguf.writer`); check that llama.cpp tokenises chat-templated p
 transformers does; optionally compute an importance matrix; quantise with llama.cpp's quantiser
 (:mod:`model.gguf.quant`); and write ``NAME.so8t/`` next to every GGUF (:mod:`model.gguf.side`).
 
-The head shipped for llama.cpp must read the *final, normed* hidden state: that is what llama.cpp's
-embeddings output (last-token pooling) gives. A head trained on a middle layer cannot be served there, so
-the caller passes a head variant trained on the final layer (``so8t train-head --layers=-1``).
+The head shipped for llama.cpp is the served one: llama.cpp gives a middle layer's hidden state through
+an eval callback during the prefill (:mod:`model.gguf.capture`) and the final normed state through its
+embeddings output, so any head but one on the embeddings (``hidden_states[0]``) can be served.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from model.artifacts import ADAPTER_DIR, check_base, load_gate, read_verified, tokenizer_digest
 from model.gate import fold
+from model.gguf.capture import layer_tensor
 from model.gguf.quant import QUANT_TYPES, importance_matrix, quantise
 from model.gguf.side import file_sha256, write_side
 from model.gguf.writer import GGUFExportError, write_f16
@@ -39,7 +40,7 @@ CHECK_PROMPTS = (
 class ExportConfig:
     base: str  # resolved base model folder (or hub id)
     artifact_dir: Path  # the served artifact: gate/, adapter/, manifest (its content hash names the export)
-    head_dir: Path  # the head llama.cpp serves: trained on the final normed hidden state
+    head_dir: Path  # the head llama.cpp serves (any layer but the embeddings; model/gguf/capture.py)
     out_dir: Path
     quants: tuple[str, ...] = DEFAULT_QUANTS
     adapter_dir: Path | None = None  # an adapter from outside the artifact (SO8T_ADAPTER_DIR)
@@ -57,15 +58,12 @@ class ExportedFile:
     size_bytes: int
 
 
-def final_layer_head(head_dir: Path, *, n_layers: int) -> None:
-    """Refuse a head that does not read the final normed hidden state (all llama.cpp can give)."""
-    layer = load_head(head_dir).config.layer
-    if layer not in (-1, n_layers):
-        raise GGUFExportError(
-            f"the safety head in {head_dir} reads hidden layer {layer}, but llama.cpp's embeddings give the "
-            "final normed hidden state; train a head variant on it (so8t train-head --layers=-1 ...) and "
-            "pass it with --head-dir"
-        )
+def servable_head(head_dir: Path, *, n_layers: int) -> None:
+    """Refuse a head reading a layer llama.cpp cannot give (the embeddings, ``hidden_states[0]``)."""
+    try:
+        layer_tensor(load_head(head_dir).config.layer, n_layers)
+    except ValueError as exc:
+        raise GGUFExportError(f"the safety head in {head_dir}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ def export_gguf(config: ExportConfig, *, progress: Callable[[str], None] = print
     n_layers = int(lm.config.num_hidden_layers)
     head = load_head(config.head_dir)
     check_compatible(head, config.head_dir, hidden_size=int(lm.config.hidden_size))
-    final_layer_head(config.head_dir, n_layers=n_layers)
+    servable_head(config.head_dir, n_layers=n_layers)
     head_manifest = read_verified(config.head_dir)
     check_base(
         head_manifest,

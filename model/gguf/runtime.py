@@ -1,10 +1,12 @@
 """The llama.cpp backend: the serving contract :class:`model.runtime.Runtime`, on a GGUF.
 
 One prefill per request, in two ``llama_decode`` calls over the same KV cache: the prompt without its last
-token (no outputs), then the last token with llama.cpp's embeddings output switched on (last-token pooling:
-the final normed hidden state, which the side artefact's head reads) and its logits (the first answer
-token). Generation continues from that cache only when the caller decides ALLOW. (Decoding the whole prompt
-with embeddings on would make llama.cpp compute vocabulary logits for every prompt token.)
+token (no outputs), then the last token with its logits (the first answer token) and the hidden state the
+side artefact's head reads: for a head on a middle layer (the default head reads layer 16) that layer's
+residual stream, read inside the same compute by an eval callback (:mod:`model.gguf.capture`); for a
+final-layer head llama.cpp's embeddings output (last-token pooling, the final normed state). Generation
+continues from that cache only when the caller decides ALLOW. (Decoding the whole prompt with embeddings on
+would make llama.cpp compute vocabulary logits for every prompt token.)
 
 Prompts are rendered and tokenised by the transformers tokenizer shipped in the side artefact, so the token
 ids are the ones the transformers runtime feeds its model. One llama.cpp context serves all requests, one
@@ -23,7 +25,7 @@ from typing import Any
 import torch
 
 from model.artifacts import ArtifactError, tokenizer_digest
-from model.gguf.context import LlamaContext, Slot
+from model.gguf.context import LlamaContext, Slot, open_context
 from model.gguf.side import TOKENIZER_DIR, SideInfo, read_side
 from model.head import SafetyHead, check_compatible, load_head
 from model.labels import Decision
@@ -45,7 +47,7 @@ class LlamaCppRuntime:
 
     def __init__(
         self,
-        llama: Any,
+        engine: LlamaContext,
         tokenizer: Any,
         head: SafetyHead,
         *,
@@ -58,8 +60,8 @@ class LlamaCppRuntime:
         self.head = head.eval()
         self.max_prompt_tokens = max_prompt_tokens
         self.lock = threading.Lock()  # one llama_decode on the context at a time
-        self.engine = LlamaContext(llama)
-        self._eos = eos_token_ids(llama, tokenizer) | {int(i) for i in eos_ids}
+        self.engine = engine
+        self._eos = eos_token_ids(engine.llama, tokenizer) | {int(i) for i in eos_ids}
 
     def close(self) -> None:
         self.engine.close()
@@ -261,7 +263,6 @@ def load_llama_runtime(
     prefixes: PrefixConfig | None = None,
 ) -> tuple[LlamaCppRuntime, SideInfo]:
     """Load a GGUF and its verified side artefact (head, tokenizer) into a runtime."""
-    import llama_cpp
     from transformers import AutoTokenizer
 
     side = read_side(gguf_path)
@@ -272,27 +273,22 @@ def load_llama_runtime(
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     head = load_head(side.directory)
-    n_threads = threads or os.cpu_count() or 1
-    llama = llama_cpp.Llama(
-        str(gguf_path),
-        n_ctx=max_prompt_tokens + max_new_tokens + 64,
-        n_batch=512,
-        n_ubatch=512,
-        n_threads=n_threads,
-        n_threads_batch=n_threads,
-        embedding=True,
-        pooling_type=llama_cpp.LLAMA_POOLING_TYPE_LAST,
-        verbose=False,
-    )
-    check_compatible(head, side.directory, hidden_size=int(llama.n_embd()))
-    n_layers = int(llama.metadata.get("qwen2.block_count", -1))
-    if head.config.layer not in (-1, n_layers):
-        raise ArtifactError(
-            f"{side.directory}: the head reads hidden layer {head.config.layer}; "
-            "llama.cpp gives the final one"
+    try:
+        engine = open_context(
+            gguf_path,
+            n_ctx=max_prompt_tokens + max_new_tokens + 64,
+            layer=head.config.layer,
+            threads=threads or os.cpu_count() or 1,
         )
+    except ValueError as exc:  # a head layer llama.cpp cannot give
+        raise ArtifactError(f"{side.directory}: {exc}") from exc
+    try:
+        check_compatible(head, side.directory, hidden_size=engine.n_embd)
+    except BaseException:
+        engine.close()
+        raise
     runtime = LlamaCppRuntime(
-        llama,
+        engine,
         tokenizer,
         head,
         eos_ids=side.manifest.get("eos_token_ids") or [],

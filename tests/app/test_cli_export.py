@@ -61,8 +61,8 @@ def test_bad_quant_and_middle_layer_head_are_usage_errors(
     assert "unknown quantisation q3_x" in capsys.readouterr().out
     middle = make_forced_head(env / "mid", "ALLOW", tokenizer_sha256="x", hidden_size=HIDDEN)
     config = json.loads((middle / "safety_head.json").read_text())
-    assert config["layer"] == -1  # forced heads read the final layer; a middle one is refused below
-    config["layer"] = 1
+    assert config["layer"] == -1  # forced heads read the final layer; one on the embeddings is refused
+    config["layer"] = 0
     (middle / "safety_head.json").write_text(json.dumps(config))
     assert main(["export", "gguf", "--out", str(env / "o"), "--head-dir", str(middle)]) == 2
-    assert "reads hidden layer 1" in capsys.readouterr().out
+    assert "cannot be served by llama.cpp" in capsys.readouterr().out

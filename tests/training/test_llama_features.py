@@ -107,8 +107,14 @@ def test_eval_loso_on_gguf_features(
     cached = list((tmp_path / "var" / "features").glob("gguf-*.pt"))
     assert len(cached) == 1
     capsys.readouterr()
-    assert main([*args, "--layers", "1"]) == 2  # llama.cpp gives the final layer only
-    assert "final layer only" in capsys.readouterr().out
+    middle = tmp_path / "loso-L1.json"
+    assert main([*args, "--layers", "1", "--out", str(middle), "--plot", str(tmp_path / "m.png")]) == 0
+    protocol = json.loads(middle.read_text(encoding="utf-8"))["protocol"]
+    assert protocol["features"] == f"llama.cpp hidden layer 1 of {gguf.name}"  # read by the eval callback
+    assert len(list((tmp_path / "var" / "features").glob("gguf-*-L1.pt"))) == 1  # its own cache
+    capsys.readouterr()
+    assert main([*args, "--layers", "0"]) == 2  # the embeddings layer: not in llama.cpp's graph outputs
+    assert "cannot be served by llama.cpp" in capsys.readouterr().out
     assert main([*args, "--layers", "-1", "--save-head", str(tmp_path / "h")]) == 2
     assert "train-head --gguf" in capsys.readouterr().out
     assert main([*args, "--layers", "-1", "--pooling", "mean"]) == 2

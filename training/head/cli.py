@@ -24,10 +24,13 @@ from training.datasets.licences import EVAL_ONLY_SOURCES, licence_of
 from training.datasets.rows import SafetyRow, collect_rows, split_of
 from training.eval.baselines import as_dicts
 from training.head.features import cache_file, extract
+from training.head.llama_features import features_label
 from training.head.thresholds import DEFAULT_MAX_BENIGN_REFUSED, benign_refused, fit_refuse_threshold
 from training.head.train import HeadTrainConfig, evaluate, fit_temperature, train_head
 
 log = logging.getLogger(__name__)
+
+DEFAULT_LAYERS = "12,16,20,-1"
 
 
 def add_train_head_parser(sub: Any) -> None:
@@ -61,7 +64,7 @@ def add_train_head_parser(sub: Any) -> None:
     p.add_argument("--var-dir", type=Path, default=Path("var"), help="where models and feature caches live")
     p.add_argument(
         "--layers",
-        default="12,16,20,-1",
+        default=DEFAULT_LAYERS,
         help="candidate hidden-state layers (comma separated); the best on validation is kept. Give one "
         "layer to use the one `so8t eval --loso` chose",
     )
@@ -85,8 +88,9 @@ def add_train_head_parser(sub: Any) -> None:
     p.add_argument(
         "--gguf",
         type=Path,
-        help="take the features from this GGUF through llama.cpp (its last-token embeddings: the final "
-        "layer, what SO8T_BACKEND=llama_cpp serves) instead of transformers; implies --layers=-1",
+        help="take the features from this GGUF through llama.cpp instead of transformers, as "
+        "SO8T_BACKEND=llama_cpp serves them: one --layers value (a middle layer is read by llama.cpp's "
+        "eval callback during the prefill); with the default --layers, the final layer (its embeddings)",
     )
 
 
@@ -176,10 +180,17 @@ def _features(args: argparse.Namespace, rows: list[SafetyRow]) -> _Features:
     if args.gguf is not None:  # the llama_cpp backend's representation (training/head/llama_features.py)
         from training.head.llama_features import cache_file_for, extract_gguf
 
-        feats = extract_gguf(
-            args.gguf, tokenizer, rows, layer=n_layers, cache_file=cache_file_for(args.var_dir, args.gguf)
-        )
-        return _Features(base, tokenizer, n_layers, [n_layers], feats)
+        if args.layers == DEFAULT_LAYERS:  # as before the eval callback: llama.cpp's embeddings output
+            layers = [n_layers]
+        if len(layers) != 1:
+            raise _TrainHeadError("--gguf reads one layer: pass a single --layers value")
+        layer = layers[0]
+        cache = cache_file_for(args.var_dir, args.gguf, None if layer == n_layers else layer)
+        try:
+            feats = extract_gguf(args.gguf, tokenizer, rows, layer=layer, cache_file=cache)
+        except ValueError as exc:  # a layer llama.cpp cannot give
+            raise _TrainHeadError(str(exc)) from None
+        return _Features(base, tokenizer, n_layers, [layer], feats)
     kept = sorted({_layer_index(int(v), n_layers) for v in (args.feature_layers or args.layers).split(",")})
     if not set(layers) <= set(kept):
         raise _TrainHeadError(f"--layers {args.layers} are not among --feature-layers {args.feature_layers}")
@@ -279,7 +290,11 @@ def _write_artefact(
             "max_benign_refused": args.max_benign_refused,
             "validation_benign_refused": chosen.val_benign_refused,
         },
-        **({"features": f"llama.cpp embeddings of {args.gguf.name}"} if args.gguf is not None else {}),
+        **(
+            {"features": features_label(args.gguf, features.layers[0], features.n_layers)}
+            if args.gguf is not None
+            else {}
+        ),
     )
 
 

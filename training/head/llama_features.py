@@ -1,11 +1,11 @@
 """Head features from a GGUF through llama.cpp: the representation the ``llama_cpp`` backend serves.
 
-``so8t train-head --gguf FILE`` trains the head on llama.cpp's embeddings output with last-token pooling
-(the final normed hidden state of the prompt's last token), computed exactly as
-:class:`model.gguf.runtime.LlamaCppRuntime` computes it at serving time, for many prompts per
+``so8t train-head --gguf FILE`` and ``so8t eval --loso --gguf FILE`` read the prompt's last token at the
+head's layer as llama.cpp computes it: a middle layer (``hidden_states[k]``, read by the eval callback of
+:mod:`model.gguf.capture`) or, for ``-1``, the embeddings output with last-token pooling (the final normed
+state), exactly as :class:`model.gguf.runtime.LlamaCppRuntime` does at serving time, for many prompts per
 ``llama_decode`` (one sequence each). Cached like :func:`training.head.features.extract`, in a file named
-after
-the GGUF's SHA-256.
+after the GGUF's SHA-256 (and the layer, for a middle one).
 """
 
 from __future__ import annotations
@@ -17,15 +17,24 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from model.gguf.context import LlamaContext
+from model.gguf.context import open_context
 from model.gguf.side import file_sha256
 from model.prompt import render_prompt
 from training.datasets.rows import SafetyRow
 from training.head.features import cached_states, open_cache, rows_to_compute, save_cache, truncate
 
 
-def cache_file_for(var_dir: Path, gguf: Path) -> Path:
-    return var_dir / "features" / f"gguf-{file_sha256(gguf)[:16]}.pt"
+def features_label(gguf: Path, layer: int, n_layers: int) -> str:
+    """What the features are, for manifests and reports."""
+    if layer in (-1, n_layers):
+        return f"llama.cpp embeddings of {gguf.name}"
+    return f"llama.cpp hidden layer {layer} (l_out-{layer - 1}) of {gguf.name}"
+
+
+def cache_file_for(var_dir: Path, gguf: Path, layer: int | None = None) -> Path:
+    """The GGUF's feature cache: ``layer`` None (or the final one) keeps the name caches always had."""
+    suffix = "" if layer is None else f"-L{layer}"
+    return var_dir / "features" / f"gguf-{file_sha256(gguf)[:16]}{suffix}.pt"
 
 
 def extract_gguf(
@@ -38,26 +47,13 @@ def extract_gguf(
     batch_size: int = 16,
     threads: int = 0,
 ) -> dict[int, torch.Tensor]:
-    """``{layer: (n, hidden)}`` pooled final hidden states of ``rows`` (in order) from llama.cpp."""
-    import llama_cpp
-
+    """``{layer: (n, hidden)}`` last-token hidden states of ``rows`` (in order) from llama.cpp."""
     cache = open_cache(cache_file, [layer])  # refuses a cache of other layers (a transformers one)
     todo = rows_to_compute(cache, rows)
     if todo:
-        llama = llama_cpp.Llama(
-            str(gguf),
-            n_ctx=8192,
-            n_batch=512,
-            n_ubatch=512,
-            n_threads=threads or None,
-            n_threads_batch=threads or None,
-            embedding=True,
-            pooling_type=llama_cpp.LLAMA_POOLING_TYPE_LAST,
-            verbose=False,
-        )
-        engine = LlamaContext(llama)
+        engine = open_context(gguf, n_ctx=8192, layer=layer, threads=threads)
         try:
-            with tqdm(total=len(todo), desc="llama.cpp embeddings", unit="row") as bar:
+            with tqdm(total=len(todo), desc=f"llama.cpp {engine.layer_name}", unit="row") as bar:
                 for start in range(0, len(todo), batch_size):
                     chunk = todo[start : start + batch_size]
                     prompts = [

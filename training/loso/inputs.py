@@ -32,28 +32,32 @@ def features(
     gguf: Path | None = None,
 ) -> tuple[dict[int, torch.Tensor], dict[int, int], dict[str, Any]]:
     """Cached frozen-LM features: ({hidden_states index: (n, hidden)}, {that index: the layer as given},
-    the base model's name, tokenizer hash and layer count). With ``gguf``, llama.cpp's last-token
-    embeddings of that file instead (the final layer, what the ``llama_cpp`` backend's head reads)."""
+    the base model's name, tokenizer hash and layer count). With ``gguf``, that file's last-token
+    states as llama.cpp computes them at the one head layer given (what the ``llama_cpp`` backend serves)."""
     lm, tokenizer = load_causal_lm(LoadConfig(name_or_path=base, local_files_only=True))
     n = lm.config.num_hidden_layers
     info = {"base_model": describe_base(base), "tokenizer_sha256": tokenizer_digest(tokenizer), "n_layers": n}
     if gguf is not None:
         from training.head.llama_features import cache_file_for, extract_gguf
 
-        if any((v if v >= 0 else n + 1 + v) != n for v in head_layers):
-            raise LosoError(f"--gguf gives the final layer only: pass --layers -1 (or {n})")
+        chosen = {v if v >= 0 else n + 1 + v for v in head_layers}
+        if len(chosen) != 1:
+            raise LosoError("--gguf reads one layer: pass a single --layers value")
+        layer = chosen.pop()
         try:
             feats = extract_gguf(
                 gguf,
                 tokenizer,
                 rows,
-                layer=n,
-                cache_file=cache or cache_file_for(var_dir, gguf),
+                layer=layer,
+                cache_file=cache or cache_file_for(var_dir, gguf, None if layer == n else layer),
                 batch_size=batch_size,
             )
         except FeatureCacheError as exc:
             raise LosoError(f"{exc} (leave out --features-cache with --gguf)") from None
-        return feats, {n: head_layers[0]}, info
+        except ValueError as exc:  # a layer llama.cpp cannot give
+            raise LosoError(str(exc)) from None
+        return feats, {layer: head_layers[0]}, info
     index = {v: v if v >= 0 else n + 1 + v for v in [*head_layers, *map(int, feature_layers.split(","))]}
     layers = sorted({index[int(v)] for v in feature_layers.split(",")})
     missing = [v for v in head_layers if index[v] not in layers]
@@ -91,7 +95,7 @@ def usage_error(args: argparse.Namespace, specs: dict[str, list[int]]) -> str | 
         args.save_head is not None or args.pooling != "last" or args.system != "default"
     ):
         return (
-            "--gguf reads llama.cpp's last-token embeddings under the default system prompt: no --pooling, "
+            "--gguf reads llama.cpp's last-token states under the default system prompt: no --pooling, "
             "--system or --save-head (so8t train-head --gguf trains the servable head)"
         )
     if args.gguf is not None and not args.gguf.is_file():
@@ -99,6 +103,12 @@ def usage_error(args: argparse.Namespace, specs: dict[str, list[int]]) -> str | 
     if args.save_head is not None and args.save_head.exists() and any(args.save_head.iterdir()):
         return f"{args.save_head} is not empty; --save-head writes a new artefact folder only"
     return None
+
+
+def _gguf_features(args: argparse.Namespace) -> str:
+    layer = int(str(args.layers).split(",")[0])
+    what = "embeddings" if layer == -1 else f"hidden layer {layer}"
+    return f"llama.cpp {what} of {args.gguf.name}"
 
 
 def protocol(
@@ -126,9 +136,7 @@ def protocol(
         "refuse_allow": config.head.refuse_allow,
         "pooling": args.pooling,
         "system_prompt": args.system,
-        "features": f"llama.cpp embeddings of {args.gguf.name}"
-        if args.gguf
-        else "transformers hidden states",
+        "features": _gguf_features(args) if args.gguf else "transformers hidden states",
         "held_out_only": sorted({f.group for f in folds}) if args.folds else None,
         "folds": [
             {"held_out": f.group, "train": len(f.train), "val": len(f.val), "test": len(f.test)}
