@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.serving.loader import default_head_dir  # noqa: E402
+from bench.quant_bench import eval_rows  # noqa: E402
 from model.default_model import ensure_default_model  # noqa: E402
 from model.gguf.context import open_context  # noqa: E402
 from model.head import load_head  # noqa: E402
 from model.loading import LoadConfig, load_causal_lm  # noqa: E402
 from model.prompt import render_prompt  # noqa: E402
-from training.datasets.rows import read_rows, sample_per_group, split_of  # noqa: E402
 from training.head.features import truncate  # noqa: E402
 
 PROMPTS = [
@@ -43,8 +43,7 @@ PROMPTS = [
 def prompts(args: argparse.Namespace) -> list[tuple[str, str]]:
     pairs = list(PROMPTS)
     if args.data is not None:
-        rows = [r for r in read_rows(args.data) if split_of(r) == "test"]
-        pairs += [(r.context, truncate(r.prompt)) for r in sample_per_group(rows, cap=args.per_group, seed=0)]
+        pairs += [(r.context, truncate(r.prompt)) for r in eval_rows(args.data, args.per_group)]
     return pairs
 
 

@@ -6,6 +6,7 @@ Hidden size 256 so the 4-bit k-quants (256-wide blocks) really quantise the atte
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -39,17 +40,35 @@ def random_head(directory: Path, *, tokenizer_sha256: str, seed: int = 3, layer:
     return directory
 
 
-def gated_artifact(directory: Path, *, tokenizer_sha256: str) -> Path:
-    """The served artifact: the random head plus a random (non-identity) SO(8) gate on layer 1."""
-    random_head(directory, tokenizer_sha256=tokenizer_sha256)
-    gate = SO8Gate(GateConfig(width=HIDDEN, layer=1))
-    torch.manual_seed(5)
+def gated_artifact(
+    directory: Path,
+    *,
+    tokenizer_sha256: str,
+    head_layer: int = -1,
+    gate_layer: int = 1,
+    head_seed: int = 3,
+    gate_seed: int = 5,
+) -> Path:
+    """The served artifact: a random head on ``head_layer`` plus a random (non-identity) SO(8) gate on
+    ``gate_layer``."""
+    random_head(directory, tokenizer_sha256=tokenizer_sha256, layer=head_layer, seed=head_seed)
+    gate = SO8Gate(GateConfig(width=HIDDEN, layer=gate_layer))
+    torch.manual_seed(gate_seed)
     with torch.no_grad():
         gate.safe.normal_(std=0.5)
         gate.cmd.normal_(std=0.5)
     save_gate(gate, directory)
-    write_manifest(directory, base_model=BASE_NAME, tokenizer_sha256=tokenizer_sha256, layer=-1)
+    write_manifest(directory, base_model=BASE_NAME, tokenizer_sha256=tokenizer_sha256, layer=head_layer)
     return directory
+
+
+def transformers_runtime(model_dir: Path, artifact: Path) -> Any:
+    """The transformers backend serving ``artifact`` on the tiny model: the reference llama.cpp must match."""
+    from app.serving.loader import load_model
+    from app.settings import Settings
+
+    settings = Settings(model_name_or_path=str(model_dir), head_dir=artifact, _env_file=None)  # type: ignore[call-arg]
+    return load_model(settings).runtime
 
 
 def tokenizer_sha(model_dir: Path) -> str:

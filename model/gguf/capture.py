@@ -12,8 +12,8 @@ splits batches without reordering), and the rows read are the pooled states the 
 prefill then yields the first answer token's logits: no second model and no second pass.
 
 The callback is a Python function, so every graph node costs one Python call (about a thousand per
-decode for Qwen2.5-0.5B) whether armed or not; ``bench/decision_speed.py`` and the performance table in
-docs/MODEL_CARD.md measure what that costs.
+decode for Qwen2.5-0.5B) whether armed or not; ``bench/quant_bench.py`` measures what that costs (its
+``QUANT-final`` rows serve the same file without a callback; docs/MODEL_CARD.md).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def _ggml() -> Any:
 
 
 class LayerCapture:
-    """The eval callback that copies the rows of named tensors while :attr:`armed`; the first name is the
-    one :meth:`take` returns (the head's layer), further names serve diagnostics (:meth:`take_all`)."""
+    """The eval callback that copies the rows of named tensors while :attr:`armed`: :attr:`name` is the
+    head's layer, further names (``also``) serve diagnostics."""
 
     def __init__(self, tensor: str, width: int, *, also: Sequence[str] = ()) -> None:
         import llama_cpp
@@ -91,7 +91,7 @@ class LayerCapture:
             return self.armed and self._lib.ggml_get_name(tensor) in self.names
         try:
             self._copy(tensor)
-        except Exception as exc:  # never raise through C; take() reports it
+        except Exception as exc:  # never raise through C; take_all() reports it
             self.error = f"{type(exc).__name__}: {exc}"
         return True
 
@@ -128,7 +128,3 @@ class LayerCapture:
                 )
             out[name.decode()] = torch.from_numpy(got)
         return out
-
-    def take(self, expected: int) -> torch.Tensor:
-        """The head's layer: :meth:`take_all`'s rows of the first name."""
-        return self.take_all(expected)[self.name.decode()]

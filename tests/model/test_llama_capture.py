@@ -8,39 +8,30 @@ from typing import Any
 import pytest
 import torch
 
-from app.serving.loader import load_model
-from app.settings import Settings
-from model.artifacts import save_gate, write_manifest
-from model.gate import GateConfig, SO8Gate
 from model.gguf.capture import layer_tensor
 from model.gguf.export import ExportConfig, export_gguf
 from model.gguf.runtime import LlamaCppRuntime, load_llama_runtime
 from model.labels import Decision
 from model.prompt import Turn, render_prompt
-from tests.gguf_helpers import BASE_NAME, HIDDEN, PROMPTS, build_model, random_head, tokenizer_sha
+from tests.gguf_helpers import (
+    HIDDEN,
+    PROMPTS,
+    build_model,
+    gated_artifact,
+    tokenizer_sha,
+    transformers_runtime,
+)
 
 LAYER = 1  # hidden_states[1]: the output of decoder layer 0 of the tiny model's 2 (llama.cpp: l_out-0)
-
-
-def _artifact(directory: Path, *, tokenizer_sha256: str, layer: int = LAYER) -> Path:
-    """A random head on ``layer`` and a random SO(8) gate on layer 0, so the state read includes the gate
-    folded into layer 0's o_proj."""
-    random_head(directory, tokenizer_sha256=tokenizer_sha256, layer=layer, seed=11)
-    gate = SO8Gate(GateConfig(width=HIDDEN, layer=0))
-    torch.manual_seed(7)
-    with torch.no_grad():
-        gate.safe.normal_(std=0.5)
-        gate.cmd.normal_(std=0.5)
-    save_gate(gate, directory)
-    write_manifest(directory, base_model=BASE_NAME, tokenizer_sha256=tokenizer_sha256, layer=layer)
-    return directory
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("capture")
     model_dir = build_model(root)
-    artifact = _artifact(root / "artifact", tokenizer_sha256=tokenizer_sha(model_dir))
+    # the gate on layer 0 is folded into layer 0's o_proj, so the state read includes it
+    artifact = gated_artifact(root / "artifact", tokenizer_sha256=tokenizer_sha(model_dir), head_layer=LAYER,
+                              gate_layer=0, head_seed=11, gate_seed=7)  # fmt: skip
     config = ExportConfig(
         base=str(model_dir), artifact_dir=artifact, head_dir=artifact, out_dir=root / "out", quants=("f16",)
     )
@@ -56,8 +47,7 @@ def llama(setup: dict[str, Path]) -> LlamaCppRuntime:
 
 @pytest.fixture(scope="module")
 def torch_runtime(setup: dict[str, Path]) -> Any:
-    settings = Settings(model_name_or_path=str(setup["model"]), head_dir=setup["artifact"], _env_file=None)  # type: ignore[call-arg]
-    return load_model(settings).runtime
+    return transformers_runtime(setup["model"], setup["artifact"])
 
 
 def test_the_head_layer_maps_to_the_graph_tensor() -> None:

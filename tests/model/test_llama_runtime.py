@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from app.serving.loader import load_model
-from app.settings import Settings
 from model.gguf.export import ExportConfig, export_gguf
 from model.gguf.runtime import LlamaCppRuntime, load_llama_runtime
 from model.labels import Decision
 from model.runtime import DualHeadRuntime, GenerationConfig, Prefill, PromptTooLongError, Runtime
-from tests.gguf_helpers import PROMPTS, build_model, gated_artifact, tokenizer_sha
+from tests.gguf_helpers import PROMPTS, build_model, gated_artifact, tokenizer_sha, transformers_runtime
 
 GREEDY = GenerationConfig(max_new_tokens=12, ignore_eos=True)
 
@@ -42,8 +40,7 @@ def f16(setup: dict[str, Path]) -> LlamaCppRuntime:
 
 @pytest.fixture(scope="module")
 def torch_runtime(setup: dict[str, Path]) -> object:
-    settings = Settings(model_name_or_path=str(setup["model"]), head_dir=setup["artifact"], _env_file=None)  # type: ignore[call-arg]
-    return load_model(settings).runtime
+    return transformers_runtime(setup["model"], setup["artifact"])
 
 
 def _top(probs: dict[Decision, float]) -> Decision:
