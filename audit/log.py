@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from audit.chain import (
@@ -29,6 +29,7 @@ from audit.chain import (
     iso_utc,
     walk_chain,
 )
+from audit.server import server_walk, supported
 from audit.sql import canonical_event_text
 from db.models import AuditChainHead, AuditEvent
 
@@ -78,7 +79,7 @@ def append_event(
     request_id: str | None = None,
     case_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain (flushed, not committed)."""
+    """Append one event to the chain (written, not committed)."""
     # What is stored is exactly what is hashed: the payload as it reads back from its JSON
     # (tuples become lists; a value JSON cannot hold fails here, before anything is written).
     stored_payload = json.loads(canonical_json(payload))
@@ -105,8 +106,10 @@ def append_event(
         hash="",
     )
     event.hash = compute_hash(event_fields(event), event.prev_hash)
-    session.add(event)
-    session.flush()
+    # Core, not the unit of work: the event is written now, in order, and never changes (the returned
+    # object is a detached record of it, not tracked by the session)
+    columns = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"}
+    event.id = session.execute(insert(AuditEvent).values(columns).returning(AuditEvent.id)).scalar_one()
     session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
@@ -131,14 +134,19 @@ def chain_head(*, session: Session) -> ChainHead | None:
 
 
 def verify_chain(
-    *, session: Session, progress: Callable[[int], object] | None = None, batch_size: int = VERIFY_BATCH
+    *,
+    session: Session,
+    progress: Callable[[int], object] | None = None,
+    batch_size: int = VERIFY_BATCH,
+    client_digests: bool = False,
 ) -> ChainCheck:
     """Walk the chain in seq order and report the first event whose position, link or hash is wrong.
 
     Streams plain columns (a server-side cursor on PostgreSQL), never ORM objects. Also compares with
     the chain head row, so a deleted tail or events written past the head are caught. ``progress`` is
     called with the number of events checked since its last call. (``audit.parallel`` splits
-    the same work over processes.)
+    the same work over processes.) On PostgreSQL the server computes the digests and only the rows it
+    flags come back (``audit.server``); ``client_digests`` recomputes every one here instead.
     """
     head = chain_head(session=session)
     if head is None:
@@ -150,6 +158,7 @@ def verify_chain(
         start_prev=GENESIS_HASH,
         progress=progress,
         batch_size=batch_size,
+        client_digests=client_digests,
     )
     return check_against_head(session=session, check=check, head=head)
 
@@ -162,8 +171,41 @@ def verify_range(
     start_prev: str,
     progress: Callable[[int], object] | None = None,
     batch_size: int = VERIFY_BATCH,
+    client_digests: bool = False,
 ) -> ChainCheck:
     """Check the events with seq ``first..last``, the one before ``first`` having hash ``start_prev``."""
+
+    def reference(row: Row) -> str:  # the event exactly as append_event hashed it
+        event = session.execute(select(AuditEvent).where(AuditEvent.id == row[0])).scalar_one()
+        return compute_hash(event_fields(event), event.prev_hash)
+
+    if not client_digests and supported(session):
+        check = server_walk(
+            session=session,
+            first=first,
+            last=last,
+            start_prev=start_prev,
+            reference=reference,
+            progress=progress,
+        )
+    else:
+        check = _client_walk(session, first, last, start_prev, reference, progress, batch_size)
+    if check.kind == "link" and check.found is not None:
+        target = session.scalar(select(AuditEvent.seq).where(AuditEvent.hash == check.found))
+        return describe_link_target(check, target)
+    return check
+
+
+def _client_walk(
+    session: Session,
+    first: int,
+    last: int,
+    start_prev: str,
+    reference: Callable[[Row], str],
+    progress: Callable[[int], object] | None,
+    batch_size: int,
+) -> ChainCheck:
+    """Every row fetched, every digest computed in this process."""
     text = canonical_event_text(session.get_bind().dialect.name)
     stmt = (
         select(AuditEvent.id, AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, text)
@@ -171,21 +213,12 @@ def verify_range(
         .order_by(AuditEvent.seq)
     )
     result = session.connection().execute(stmt, execution_options={"yield_per": batch_size})
-
-    def reference(row: Row) -> str:  # the event exactly as append_event hashed it
-        event = session.execute(select(AuditEvent).where(AuditEvent.id == row[0])).scalar_one()
-        return compute_hash(event_fields(event), event.prev_hash)
-
     try:
-        check = walk_chain(
+        return walk_chain(
             result, reference=reference, start_seq=first, start_prev=start_prev, progress=progress
         )
     finally:
         result.close()
-    if check.kind == "link" and check.found is not None:
-        target = session.scalar(select(AuditEvent.seq).where(AuditEvent.hash == check.found))
-        return describe_link_target(check, target)
-    return check
 
 
 def check_against_head(*, session: Session, check: ChainCheck, head: ChainHead) -> ChainCheck:

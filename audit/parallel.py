@@ -40,6 +40,7 @@ def verify_chain_parallel(
     workers: int,
     progress: Callable[[int], object] | None = None,
     executor: Executor | None = None,
+    client_digests: bool = False,
 ) -> ChainCheck:
     """``verify_chain`` split over ``workers`` processes (serial when the chain is short).
 
@@ -48,13 +49,13 @@ def verify_chain_parallel(
     with Session(engine) as session:
         head = chain_head(session=session)
         if head is None or workers <= 1 or head.length < 2 * MIN_PER_WORKER:
-            return verify_chain(session=session, progress=progress)
+            return verify_chain(session=session, progress=progress, client_digests=client_digests)
     size = -(-head.length // min(workers, head.length // MIN_PER_WORKER))
     ranges = [(lo, min(lo + size - 1, head.length)) for lo in range(1, head.length + 1, size)]
     url = engine.url.render_as_string(hide_password=False)
     pool = executor or ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = [pool.submit(check_range, url, lo, hi) for lo, hi in ranges]
+        futures = [pool.submit(check_range, url, lo, hi, client_digests) for lo, hi in ranges]
         for future in as_completed(futures):
             if progress is not None:
                 progress(future.result().check.checked)
@@ -66,14 +67,16 @@ def verify_chain_parallel(
         return check_against_head(session=session, check=stitch(session, results), head=head)
 
 
-def check_range(url: str, first: int, last: int) -> RangeCheck:
+def check_range(url: str, first: int, last: int, client_digests: bool = False) -> RangeCheck:
     """One worker's share (runs in a child process with its own engine)."""
     engine = make_engine(url)
     try:
         with Session(engine) as session:
             entry = session.scalar(select(AuditEvent.prev_hash).where(AuditEvent.seq == first))
             start = GENESIS_HASH if first == 1 else (entry or GENESIS_HASH)
-            check = verify_range(session=session, first=first, last=last, start_prev=start)
+            check = verify_range(
+                session=session, first=first, last=last, start_prev=start, client_digests=client_digests
+            )
         return RangeCheck(first, last, entry, check)
     finally:
         engine.dispose()

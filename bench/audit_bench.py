@@ -5,7 +5,9 @@
   verify             events/s of verify_chain over --events events (a valid chain bulk-inserted with
                      Core executemany, hashes computed with audit.chain.compute_hash), against the
                      200k events/s target; then verify_chain_parallel with --workers processes; and the
-                     seed's verify (ORM objects + json module) on the first --seed-events, for scale
+                     seed's verify (ORM objects + json module) on the first --seed-events, for scale.
+                     On PostgreSQL twice: with the server computing the digests (the default,
+                     audit/server.py) and with --client-digests' road (every digest in this process)
 
 Each backend gets a fresh database: a temporary SQLite file, and a PostgreSQL database created on the
 server of --pg-url and dropped afterwards. Usage:
@@ -161,15 +163,22 @@ def bench(name: str, engine: Engine, args: argparse.Namespace) -> dict[str, floa
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE audit_events")
-    with Session(engine) as s:
-        check, secs = timed(lambda: verify_chain(session=s))
-    assert check.ok, check
-    out["verify"] = check.checked / secs
-    print(f"  verify: {check.checked:,} events in {secs:.2f} s = {out['verify']:,.0f} events/s")
-    check, secs = timed(lambda: verify_chain_parallel(engine=engine, workers=args.workers))
-    assert check.ok, check
-    out[f"verify, {args.workers} processes"] = check.checked / secs
-    print(f"  verify with {args.workers} processes: {secs:.2f} s = {check.checked / secs:,.0f} events/s")
+    # On SQLite both roads are the client walk; on PostgreSQL the default lets the server hash.
+    for client in (False, True) if engine.dialect.name == "postgresql" else (True,):
+        road = ", client digests" if client and engine.dialect.name == "postgresql" else ""
+        with Session(engine) as s:
+            check, secs = timed(lambda: verify_chain(session=s, client_digests=client))  # noqa: B023
+        assert check.ok, check
+        out[f"verify{road}"] = check.checked / secs
+        rate = check.checked / secs
+        print(f"  verify{road}: {check.checked:,} events in {secs:.2f} s = {rate:,.0f} events/s")
+        check, secs = timed(
+            lambda: verify_chain_parallel(engine=engine, workers=args.workers, client_digests=client)  # noqa: B023
+        )
+        assert check.ok, check
+        out[f"verify, {args.workers} processes{road}"] = check.checked / secs
+        rate = check.checked / secs
+        print(f"  verify with {args.workers} processes{road}: {secs:.2f} s = {rate:,.0f} events/s")
     with Session(engine) as s:
         seen, secs = timed(lambda: seed_verify(s, args.seed_events))
     out["verify (seed code)"] = seen / secs
@@ -206,12 +215,12 @@ def main() -> None:
         with scratch_database("postgres", args.pg_url, prefix="so8t_bench") as url:
             results["PostgreSQL"] = bench("PostgreSQL", make_engine(url), args)
 
-    metrics = list(next(iter(results.values())))
-    print(f"\n{'events/s':<22}" + "".join(f"{b:>14}" for b in results))
+    metrics = list(dict.fromkeys(m for r in results.values() for m in r))
+    print(f"\n{'events/s':<36}" + "".join(f"{b:>14}" for b in results))
     for m in metrics:
-        print(f"{m:<22}" + "".join(f"{r[m]:>14,.0f}" for r in results.values()))
+        print(f"{m:<36}" + "".join(f"{r[m]:>14,.0f}" if m in r else f"{'-':>14}" for r in results.values()))
     best = {b: max(v for k, v in r.items() if k.split(",")[0] == "verify") for b, r in results.items()}
-    print(f"{'best verify / target':<22}" + "".join(f"{best[b] / TARGET:>14.2f}" for b in results))
+    print(f"{'best verify / target':<36}" + "".join(f"{best[b] / TARGET:>14.2f}" for b in results))
     print(f"(target: verify >= {TARGET:,} events/s over {args.events:,} events)")
 
 

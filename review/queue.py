@@ -1,9 +1,9 @@
 """Review queue: cases enter (ESCALATE, appeal, audit sample) and reviewers claim them under a lease.
 
 ``claim_next`` hands each open case to exactly one reviewer at a time. On PostgreSQL the candidate row
-is locked with ``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent reviewers skip each other's rows
-instead of waiting; on SQLite (one writer at a time) a conditional ``UPDATE … WHERE status = 'open'``
-is checked by its row count and retried on a lost race. A lease that runs out returns the case to the
+is picked, claimed and returned by one ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)
+RETURNING`` so concurrent reviewers skip each other's rows instead of waiting; SQLite (one writer at a
+time) runs the same statement under its write lock. A lease that runs out returns the case to the
 queue. Every state change appends an audit event in the caller's transaction.
 """
 
@@ -37,7 +37,6 @@ class Priority(IntEnum):
 
 
 HIGH, NORMAL, LOW = Priority.HIGH, Priority.NORMAL, Priority.LOW
-CLAIM_RETRIES = 8
 
 
 class ReviewError(Exception):
@@ -220,42 +219,39 @@ def claim_next(
     """Lease the most urgent open case to ``reviewer`` (best priority, then oldest); None if none."""
     release_expired_leases(session=session, now=now)
     terms = _claimable(reviewer, is_senior, filters or QueueFilters())
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for _ in range(CLAIM_RETRIES):
-        query = select(Case.id).where(*terms).order_by(Case.priority, Case.id).limit(1)  # type: ignore[arg-type]
-        if postgres:
-            query = query.with_for_update(skip_locked=True, of=Case)
-        case_id = session.scalar(query)
-        if case_id is None:
-            return None
-        # UPDATE … RETURNING: the claim and the claimed row in one round trip
-        case = session.scalars(
-            update(Case)
-            .where(Case.id == case_id, Case.status == CaseStatus.OPEN)
-            .values(
-                status=CaseStatus.CLAIMED,
-                claimed_by=reviewer,
-                claimed_at=now,
-                lease_expires_at=now + config.lease,
-                updated_at=now,
-            )
-            .returning(Case)
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if case is not None:
-            # the audit append comes last: it holds the chain-head lock until the caller commits
-            append_event(
-                session=session,
-                event_type="case.claimed",
-                actor=reviewer,
-                actor_role="reviewer",
-                case_id=case_id,
-                payload={"lease_expires_at": (now + config.lease).isoformat()},
-                now=now,
-            )
-            return case
-        # lost a race on SQLite (another writer took it between SELECT and UPDATE): look again
-    return None
+    pick = select(Case.id).where(*terms).order_by(Case.priority, Case.id).limit(1)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        # concurrent reviewers skip each other's candidate rows instead of queueing behind them
+        pick = pick.with_for_update(skip_locked=True, of=Case)
+    # One statement picks, claims and returns the row. On PostgreSQL the picked row is locked (and
+    # re-checked) before the update; SQLite runs the whole statement under its single write lock. The
+    # status term is the backstop either way: a case already taken is never taken twice.
+    case = session.scalars(
+        update(Case)
+        .where(Case.id == pick.scalar_subquery(), Case.status == CaseStatus.OPEN)
+        .values(
+            status=CaseStatus.CLAIMED,
+            claimed_by=reviewer,
+            claimed_at=now,
+            lease_expires_at=now + config.lease,
+            updated_at=now,
+        )
+        .returning(Case)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is None:
+        return None
+    # the audit append comes last: it holds the chain-head lock until the caller commits
+    append_event(
+        session=session,
+        event_type="case.claimed",
+        actor=reviewer,
+        actor_role="reviewer",
+        case_id=case.id,
+        payload={"lease_expires_at": (now + config.lease).isoformat()},
+        now=now,
+    )
+    return case
 
 
 def release(*, session: Session, case_id: int, reviewer: str, now: datetime) -> Case:

@@ -66,6 +66,13 @@ def add_audit_parser(sub: Subparsers) -> None:
         default=1,
         help="processes sharing the walk of a long chain (default 1; try the number of free cores)",
     )
+    verify.add_argument(
+        "--client-digests",
+        action="store_true",
+        help="recompute every SHA-256 in this process (PostgreSQL otherwise computes them itself and "
+        "returns only the events it cannot vouch for, which this process then judges); independent of "
+        "the database server's functions, slower",
+    )
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     export = actions.add_parser(
         "export",
@@ -142,9 +149,16 @@ def _verify_db(args: argparse.Namespace, settings: Settings) -> int:
             head = chain_head(session=session)
             with _bar(head.length if head else None, "verify") as bar:
                 if args.workers > 1:
-                    check = verify_chain_parallel(engine=engine, workers=args.workers, progress=bar.update)
+                    check = verify_chain_parallel(
+                        engine=engine,
+                        workers=args.workers,
+                        progress=bar.update,
+                        client_digests=args.client_digests,
+                    )
                 else:
-                    check = verify_chain(session=session, progress=bar.update)
+                    check = verify_chain(
+                        session=session, progress=bar.update, client_digests=args.client_digests
+                    )
     except SQLAlchemyError as exc:
         return _error(f"cannot read the audit log: {exc.__class__.__name__}: {exc}")
     finally:

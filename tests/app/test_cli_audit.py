@@ -47,6 +47,7 @@ def test_verify_prints_ok_and_exits_zero(engine: Engine, capsys: pytest.CaptureF
     result = json.loads(capsys.readouterr().out)
     assert result["ok"] is True and result["checked"] == 6 and result["head_length"] == 6
     assert main(["audit", "verify", "--workers", "2"]) == 0  # a short chain is walked in one process
+    assert main(["audit", "verify", "--client-digests"]) == 0  # SQLite: the client walk either way
 
 
 def test_verify_reports_the_first_broken_link_and_exits_one(
@@ -62,6 +63,7 @@ def test_verify_reports_the_first_broken_link_and_exits_one(
     assert main(["audit", "verify", "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert (result["ok"], result["broken_seq"], result["kind"]) == (False, 4, "content")
+    assert main(["audit", "verify", "--client-digests"]) == 1
 
 
 def test_export_then_verify_the_file(
