@@ -142,11 +142,12 @@ def verify_chain(
 ) -> ChainCheck:
     """Walk the chain in seq order and report the first event whose position, link or hash is wrong.
 
-    Streams plain columns (a server-side cursor on PostgreSQL), never ORM objects. Also compares with
-    the chain head row, so a deleted tail or events written past the head are caught. ``progress`` is
+    On PostgreSQL the server computes the digests and only the rows it flags come back
+    (``audit.server``); on SQLite, or with ``client_digests``, every event's plain columns are streamed
+    (a server-side cursor on PostgreSQL), never ORM objects, and hashed here. Also compares with the
+    chain head row, so a deleted tail or events written past the head are caught. ``progress`` is
     called with the number of events checked since its last call. (``audit.parallel`` splits
-    the same work over processes.) On PostgreSQL the server computes the digests and only the rows it
-    flags come back (``audit.server``); ``client_digests`` recomputes every one here instead.
+    the same work over processes.)
     """
     head = chain_head(session=session)
     if head is None:

@@ -169,15 +169,13 @@ def bench(name: str, engine: Engine, args: argparse.Namespace) -> dict[str, floa
         with Session(engine) as s:
             check, secs = timed(lambda: verify_chain(session=s, client_digests=client))  # noqa: B023
         assert check.ok, check
-        out[f"verify{road}"] = check.checked / secs
-        rate = check.checked / secs
+        rate = out[f"verify{road}"] = check.checked / secs
         print(f"  verify{road}: {check.checked:,} events in {secs:.2f} s = {rate:,.0f} events/s")
         check, secs = timed(
             lambda: verify_chain_parallel(engine=engine, workers=args.workers, client_digests=client)  # noqa: B023
         )
         assert check.ok, check
-        out[f"verify, {args.workers} processes{road}"] = check.checked / secs
-        rate = check.checked / secs
+        rate = out[f"verify, {args.workers} processes{road}"] = check.checked / secs
         print(f"  verify with {args.workers} processes{road}: {secs:.2f} s = {rate:,.0f} events/s")
     with Session(engine) as s:
         seen, secs = timed(lambda: seed_verify(s, args.seed_events))
